@@ -1,0 +1,131 @@
+package rebound
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"net/http"
+	"sync"
+	"sync/atomic"
+)
+
+// bodyMode says how a request body is sent again on a retry.
+type bodyMode uint8
+
+const (
+	noBody      bodyMode = iota // nothing to send: every attempt uses the request as is
+	viaGetBody                  // the first attempt streams req.Body, retries call GetBody
+	buffered                    // read into memory up to the cap, replayed from there
+	streamed                    // past the cap: retried only while no byte has left
+	passthrough                 // one attempt only: the request goes as it is
+)
+
+// replayBody gives each attempt its own copy of the request body.
+type replayBody struct {
+	mode   bodyMode
+	buf    []byte
+	stream *trackedBody
+}
+
+// prepareBody decides how req's body will be replayed, reading it into
+// memory only when there is no GetBody and it fits under maxBuffer.
+func prepareBody(req *http.Request, maxBuffer int64, attempts int) (replayBody, error) {
+	switch {
+	case req.Body == nil || req.Body == http.NoBody:
+		return replayBody{mode: noBody}, nil
+	case attempts == 1:
+		return replayBody{mode: passthrough}, nil
+	case req.GetBody != nil:
+		return replayBody{mode: viaGetBody}, nil
+	case maxBuffer < 0:
+		return replayBody{mode: streamed, stream: &trackedBody{r: req.Body, c: req.Body}}, nil
+	}
+	var b bytes.Buffer
+	if req.ContentLength > 0 && req.ContentLength <= maxBuffer {
+		b.Grow(int(req.ContentLength) + bytes.MinRead)
+	}
+	if _, err := b.ReadFrom(io.LimitReader(req.Body, maxBuffer+1)); err != nil {
+		req.Body.Close()
+		return replayBody{}, fmt.Errorf("rebound: reading request body: %w", err)
+	}
+	if int64(b.Len()) <= maxBuffer {
+		req.Body.Close()
+		return replayBody{mode: buffered, buf: b.Bytes()}, nil
+	}
+	// Too large to hold: stream what was read, then the rest.
+	r := io.MultiReader(bytes.NewReader(b.Bytes()), req.Body)
+	return replayBody{mode: streamed, stream: &trackedBody{r: r, c: req.Body}}, nil
+}
+
+// request returns the request for attempt n. It never changes req.
+func (b *replayBody) request(req *http.Request, n int) (*http.Request, error) {
+	switch b.mode {
+	case noBody, passthrough:
+		return req, nil
+	case viaGetBody:
+		if n == 1 {
+			return req, nil
+		}
+		body, err := req.GetBody()
+		if err != nil {
+			return nil, Permanent(fmt.Errorf("rebound: GetBody for attempt %d: %w", n, err))
+		}
+		r := *req
+		r.Body = body
+		return &r, nil
+	case buffered:
+		r := *req
+		r.Body = io.NopCloser(bytes.NewReader(b.buf))
+		r.ContentLength = int64(len(b.buf))
+		r.GetBody = b.getBody
+		return &r, nil
+	}
+	r := *req
+	r.Body = b.stream
+	return &r, nil
+}
+
+func (b *replayBody) getBody() (io.ReadCloser, error) {
+	return io.NopCloser(bytes.NewReader(b.buf)), nil
+}
+
+// replayable reports whether another attempt can carry the whole body.
+func (b *replayBody) replayable() bool {
+	return b.mode != streamed || !b.stream.touched.Load()
+}
+
+// finish closes the caller's body if no attempt took charge of it.
+func (b *replayBody) finish(req *http.Request, attempts int) {
+	switch {
+	case b.mode == streamed:
+		if !b.stream.touched.Load() {
+			b.stream.closeUnderlying()
+		}
+	case attempts == 0 && (b.mode == viaGetBody || b.mode == passthrough):
+		req.Body.Close()
+	}
+}
+
+// trackedBody streams a body too large to buffer. Until a byte is read it
+// can still go out whole on another attempt, so a Close from a transport
+// that never read it is held back.
+type trackedBody struct {
+	r       io.Reader
+	c       io.Closer
+	touched atomic.Bool
+	once    sync.Once
+}
+
+func (t *trackedBody) Read(p []byte) (int, error) {
+	t.touched.Store(true)
+	return t.r.Read(p)
+}
+
+func (t *trackedBody) Close() error {
+	if t.touched.Load() {
+		t.closeUnderlying()
+	}
+	return nil
+}
+
+func (t *trackedBody) closeUnderlying() { t.once.Do(func() { t.c.Close() }) }

@@ -1,0 +1,68 @@
+package rebound
+
+import (
+	"context"
+	"net/http"
+	"time"
+)
+
+// EventKind says what an Event reports.
+type EventKind uint8
+
+// The kinds of Event, in the order a call meets them.
+const (
+	// AttemptStart: an attempt is about to be made.
+	AttemptStart EventKind = iota + 1
+	// AttemptDone: an attempt ended; Status or Err says how.
+	AttemptDone
+	// Wait: the loop will wait Delay before the next attempt; Source says why.
+	Wait
+	// GiveUp: the loop stopped without a good result; Reason says why.
+	GiveUp
+)
+
+func (k EventKind) String() string {
+	switch k {
+	case AttemptStart:
+		return "attempt"
+	case AttemptDone:
+		return "attempt done"
+	case Wait:
+		return "wait"
+	case GiveUp:
+		return "give up"
+	}
+	return "unknown"
+}
+
+// Event describes one step of a call, for Config.OnEvent. The request and
+// response are the live objects: an observer may read their headers but
+// must not change them or touch a body.
+type Event struct {
+	Kind    EventKind
+	Attempt int           // the attempt concerned, from 1
+	Request *http.Request // nil for operations run by Retry
+	Status  int           // AttemptDone: the response's status, 0 on error
+	Err     error         // AttemptDone: the attempt's error; GiveUp: what the caller gets
+	Elapsed time.Duration // AttemptDone: how long the attempt took
+	Delay   time.Duration // Wait: how long
+	Source  string        // Wait: "backoff", "server asked (Retry-After)", "retrier"
+	Reason  error         // GiveUp: ErrAttemptsExhausted and the like; nil when the error was not retryable
+}
+
+// observer bundles where a call reports: hook and attempt log, each optional.
+type observer struct {
+	onEvent func(context.Context, Event)
+	log     *AttemptLog
+}
+
+func (o *observer) active() bool { return o.onEvent != nil || o.log != nil }
+
+func (o *observer) emit(ctx context.Context, e Event) {
+	if o.log != nil {
+		o.log.record(e)
+	}
+	if o.onEvent != nil {
+		o.onEvent(ctx, e)
+	}
+}

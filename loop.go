@@ -1,0 +1,186 @@
+package rebound
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"sync/atomic"
+	"time"
+)
+
+// loop is the retry loop shared by the Transport and Retry: attempts, the
+// retrier's verdict, the wait, and the reasons to stop early. It lives on
+// the caller's stack for one call.
+type loop struct {
+	retrier Retrier
+	obs     observer
+	req     *http.Request // nil for Retry
+	body    *replayBody   // nil: always replayable
+	drain   int64         // bytes to drain from a discarded response; <0: none
+	stats   *counters     // nil for Retry
+}
+
+// result is how a call ended.
+type result struct {
+	resp     *http.Response
+	err      error
+	attempts int
+	good     bool // the policy was content with the last outcome
+}
+
+// run makes attempts with try until one is good or a reason to stop comes.
+// try(n) performs attempt n, counting from 1.
+func (l *loop) run(ctx context.Context, try func(n int) (*http.Response, error)) result {
+	limit := l.retrier.MaxAttempts()
+	var prev time.Duration
+	var last error // the previous attempt's error, or a *StatusError for its response
+	for n := 1; ; n++ {
+		if err := ctx.Err(); err != nil {
+			return l.giveUp(ctx, n-1, err, nil, last)
+		}
+		var start time.Time
+		if l.obs.active() {
+			start = time.Now()
+			l.obs.emit(ctx, Event{Kind: AttemptStart, Attempt: n, Request: l.req})
+		}
+		resp, err := try(n)
+		if l.obs.active() {
+			e := Event{Kind: AttemptDone, Attempt: n, Request: l.req, Err: err, Elapsed: time.Since(start)}
+			if resp != nil {
+				e.Status = resp.StatusCode
+			}
+			l.obs.emit(ctx, e)
+		}
+		o := Outcome{Attempt: n, Request: l.req, Response: resp, Err: err, PrevDelay: prev}
+		if !l.retrier.ShouldRetry(ctx, o) {
+			if err == nil {
+				return result{resp: resp, attempts: n, good: true}
+			}
+			return l.fail(ctx, n, err)
+		}
+		delay, source, reason := l.nextWait(ctx, n, limit, o)
+		if reason != nil {
+			return l.giveUp(ctx, n, reason, resp, err)
+		}
+		if resp != nil {
+			discard(resp, l.drain)
+			last = &StatusError{StatusCode: resp.StatusCode}
+		} else {
+			last = err
+		}
+		if l.obs.active() {
+			l.obs.emit(ctx, Event{Kind: Wait, Attempt: n, Request: l.req, Delay: delay, Source: source.String()})
+		}
+		if l.stats != nil {
+			l.stats.retries.Add(1)
+		}
+		if err := sleep(ctx, delay); err != nil {
+			return l.giveUp(ctx, n, err, nil, last)
+		}
+		prev = delay
+	}
+}
+
+// nextWait decides the wait before attempt n+1, or the reason not to make it.
+func (l *loop) nextWait(ctx context.Context, n, limit int, o Outcome) (time.Duration, waitSource, error) {
+	if limit > 0 && n >= limit {
+		return 0, 0, ErrAttemptsExhausted
+	}
+	if l.body != nil && !l.body.replayable() {
+		return 0, 0, ErrBodyNotReplayable
+	}
+	var (
+		delay  time.Duration
+		source = fromRetrier
+		err    error
+	)
+	if p, ok := l.retrier.(*Policy); ok {
+		delay, source, err = p.delay(o)
+	} else {
+		delay, err = l.retrier.Delay(o)
+	}
+	if err != nil {
+		return 0, 0, err
+	}
+	if deadline, ok := ctx.Deadline(); ok && time.Until(deadline) < delay {
+		return 0, 0, ErrWaitPastDeadline
+	}
+	return delay, source, nil
+}
+
+// giveUp ends the call for reason. A response still in hand goes back to
+// the caller unread (the RoundTripper contract); otherwise the caller gets
+// a *RetryError wrapping the last error and the reason.
+func (l *loop) giveUp(ctx context.Context, n int, reason error, resp *http.Response, err error) result {
+	res := result{resp: resp, attempts: n}
+	if resp == nil {
+		res.err = &RetryError{Attempts: n, Reason: reason, Err: unwrapPermanent(err)}
+	}
+	if l.obs.active() {
+		l.obs.emit(ctx, Event{Kind: GiveUp, Attempt: n, Request: l.req, Err: res.err, Reason: reason})
+	}
+	return res
+}
+
+// fail ends the call on an error the retrier would not retry. After a
+// single attempt the error comes back as it is, as without rebound.
+func (l *loop) fail(ctx context.Context, n int, err error) result {
+	err = unwrapPermanent(err)
+	if n > 1 {
+		err = &RetryError{Attempts: n, Err: err}
+	}
+	if l.obs.active() {
+		l.obs.emit(ctx, Event{Kind: GiveUp, Attempt: n, Request: l.req, Err: err})
+	}
+	return result{err: err, attempts: n}
+}
+
+// sleep waits d or until ctx ends, whichever is first.
+func sleep(ctx context.Context, d time.Duration) error {
+	if d <= 0 {
+		return ctx.Err()
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
+
+// discard drains up to limit bytes of a response the caller will never see,
+// so its connection can go back to the pool, then closes it. A longer body
+// is cut off: closing it costs one connection, reading it could cost more.
+func discard(resp *http.Response, limit int64) {
+	if limit > 0 {
+		io.CopyN(io.Discard, resp.Body, limit)
+	}
+	resp.Body.Close()
+}
+
+// counters are a Transport's totals, updated atomically.
+type counters struct {
+	requests, retries, succeeded, failed atomic.Int64
+}
+
+// Stats are a Transport's or Client's totals since it was made.
+type Stats struct {
+	Requests  int64 // calls started
+	Retries   int64 // attempts beyond the first
+	Succeeded int64 // calls that ended with a response the policy accepted
+	Failed    int64 // calls that ended in an error or gave up on a retryable status
+}
+
+func (c *counters) snapshot() Stats {
+	return Stats{c.requests.Load(), c.retries.Load(), c.succeeded.Load(), c.failed.Load()}
+}
+
+func (c *counters) done(r result) {
+	if r.good {
+		c.succeeded.Add(1)
+	} else {
+		c.failed.Add(1)
+	}
+}

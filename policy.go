@@ -1,0 +1,249 @@
+package rebound
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"net/http"
+	"time"
+
+	"github.com/rebound-go/rebound/backoff"
+)
+
+// Unlimited as Policy.Attempts means no limit on attempts: the context's
+// cancellation or deadline alone ends the loop (gofalcon's MaxTries 0).
+const Unlimited = -1
+
+// The defaults of a zero Policy, in one place.
+const (
+	DefaultAttempts      = 3                      // in total, the first included
+	DefaultMaxRetryAfter = 30 * time.Second       // longest server-asked wait honoured
+	defaultInitial       = 100 * time.Millisecond // first backoff
+	defaultMaxDelay      = 5 * time.Second        // backoff cap
+)
+
+// DefaultBackoff is the backoff of a zero Policy: nanogit's defaults
+// (100 ms, doubling, at most 5 s) with equal jitter, so the spread never
+// brings a retry closer than half the nominal delay.
+var DefaultBackoff backoff.Strategy = backoff.Exponential{
+	Initial: defaultInitial, Max: defaultMaxDelay, Multiplier: 2, Jitter: backoff.Equal,
+}
+
+// Policy is rebound's retry policy: how many attempts, how to wait between
+// them, what is retried. Its zero value is ready to use and means:
+//
+//   - 3 attempts in total ([DefaultAttempts]);
+//   - [DefaultBackoff]: 100 ms doubling to 5 s, equal jitter;
+//   - Retry-After (both forms) on 429 and 503 sets the wait, up to 30 s
+//     ([DefaultMaxRetryAfter]); a longer one ends the loop at once;
+//   - retried for every method: errors where nothing reached the server
+//     (dial errors such as connection refused) and 429;
+//   - retried for idempotent requests only (GET, HEAD, OPTIONS, TRACE, PUT,
+//     DELETE, or any request with an Idempotency-Key header): timeouts,
+//     resets, EOF before a response, and 5xx except 501 and 505;
+//   - never retried: other 4xx, a cancelled or expired context, TLS
+//     certificate errors, malformed URLs or unsupported schemes, errors
+//     marked [Permanent], and breaker rejections;
+//   - for operations run by [Retry]: every error but those above.
+//
+// A Policy is read-only once in use and safe for concurrent use. *Policy
+// implements [Retrier].
+type Policy struct {
+	// Attempts is the total number of attempts, the first included.
+	// 0 means DefaultAttempts; Unlimited (or any negative) means no limit.
+	Attempts int
+
+	// Backoff gives the wait before each retry. nil means DefaultBackoff.
+	Backoff backoff.Strategy
+
+	// MaxRetryAfter caps a wait the server asks for. A longer request ends
+	// the loop with the last response and ErrRetryAfterTooLong. 0 means
+	// DefaultMaxRetryAfter; negative means Retry-After is ignored.
+	MaxRetryAfter time.Duration
+
+	// RetryStatuses adds status codes to retry, under the same idempotency
+	// rule as 5xx, such as 404 while a replica catches up (pester).
+	RetryStatuses []int
+
+	// RetryNonIdempotent retries every method on timeouts, resets and 5xx,
+	// for servers known to deduplicate.
+	RetryNonIdempotent bool
+
+	// RetryIf, when set, replaces the rules above: it decides alone whether
+	// an outcome is retried (a cancelled context still never is).
+	RetryIf func(ctx context.Context, o Outcome) bool
+
+	// Rand returns a uniform number in [0, 1) for jitter; it must be safe
+	// for concurrent use. nil means math/rand/v2's Float64.
+	Rand func() float64
+}
+
+// Validate reports a configuration that cannot work.
+func (p *Policy) Validate() error {
+	if p.Backoff != nil {
+		if v, ok := p.Backoff.(interface{ Validate() error }); ok {
+			if err := v.Validate(); err != nil {
+				return fmt.Errorf("rebound: Policy.Backoff: %w", err)
+			}
+		}
+	}
+	for _, code := range p.RetryStatuses {
+		if code < 100 || code > 999 {
+			return fmt.Errorf("rebound: Policy.RetryStatuses: %d is not an HTTP status code", code)
+		}
+		if code >= 200 && code < 300 {
+			return fmt.Errorf("rebound: Policy.RetryStatuses: %d is a success; retrying it would repeat work that worked", code)
+		}
+	}
+	return nil
+}
+
+// MaxAttempts implements [Retrier].
+func (p *Policy) MaxAttempts() int {
+	switch {
+	case p.Attempts == 0:
+		return DefaultAttempts
+	case p.Attempts < 0:
+		return Unlimited
+	}
+	return p.Attempts
+}
+
+// ShouldRetry implements [Retrier] with the rules in the type's doc.
+func (p *Policy) ShouldRetry(ctx context.Context, o Outcome) bool {
+	if ctx.Err() != nil {
+		return false
+	}
+	if p.RetryIf != nil {
+		return p.RetryIf(ctx, o)
+	}
+	if o.Err != nil {
+		return p.retryError(o)
+	}
+	if o.Response == nil {
+		return false
+	}
+	code := o.Response.StatusCode
+	switch {
+	case code < 400:
+		return p.extraStatus(code) && p.idempotent(o.Request)
+	case code == http.StatusTooManyRequests:
+		return true
+	case code >= 500 && code != http.StatusNotImplemented && code != http.StatusHTTPVersionNotSupported,
+		p.extraStatus(code):
+		return p.idempotent(o.Request)
+	}
+	return false
+}
+
+func (p *Policy) retryError(o Outcome) bool {
+	var perm *permanentError
+	if errors.As(o.Err, &perm) || isBreakerRejection(o.Err) {
+		return false
+	}
+	if o.Request == nil { // an operation of Retry: any error but the above
+		return true
+	}
+	switch classify(o.Err) {
+	case notSent:
+		return true
+	case maybeSent:
+		return p.idempotent(o.Request)
+	}
+	return false
+}
+
+func (p *Policy) extraStatus(code int) bool {
+	for _, c := range p.RetryStatuses {
+		if c == code {
+			return true
+		}
+	}
+	return false
+}
+
+func (p *Policy) idempotent(req *http.Request) bool {
+	return p.RetryNonIdempotent || req == nil || Idempotent(req)
+}
+
+// Delay implements [Retrier]: the server's Retry-After on 429 and 503 (or a
+// wait asked for through [RetryAfter]) when there is one, else the backoff.
+func (p *Policy) Delay(o Outcome) (time.Duration, error) {
+	d, _, err := p.delay(o)
+	return d, err
+}
+
+// delay also says where the wait came from, for the attempt log.
+func (p *Policy) delay(o Outcome) (time.Duration, waitSource, error) {
+	if asked, ok := p.serverWait(o); ok {
+		limit := p.MaxRetryAfter
+		if limit == 0 {
+			limit = DefaultMaxRetryAfter
+		}
+		if asked > limit {
+			return 0, fromServer, fmt.Errorf("%w: asked %v, cap %v", ErrRetryAfterTooLong, asked, limit)
+		}
+		return asked, fromServer, nil
+	}
+	b := p.Backoff
+	if b == nil {
+		b = DefaultBackoff
+	}
+	u := rand.Float64
+	if p.Rand != nil {
+		u = p.Rand
+	}
+	return b.Delay(o.Attempt, o.PrevDelay, u()), fromBackoff, nil
+}
+
+// serverWait finds a wait the server or the operation asked for.
+func (p *Policy) serverWait(o Outcome) (time.Duration, bool) {
+	if p.MaxRetryAfter < 0 {
+		return 0, false
+	}
+	var hint *retryAfterError
+	if o.Err != nil && errors.As(o.Err, &hint) {
+		return max(hint.d, 0), true
+	}
+	if r := o.Response; r != nil && (r.StatusCode == http.StatusTooManyRequests || r.StatusCode == http.StatusServiceUnavailable) {
+		if v := r.Header.Get("Retry-After"); v != "" {
+			return ParseRetryAfter(v, time.Now())
+		}
+	}
+	return 0, false
+}
+
+// Idempotent reports whether req may be sent twice without harm: its method
+// is GET, HEAD, OPTIONS, TRACE, PUT or DELETE, or it carries an
+// Idempotency-Key (or X-Idempotency-Key) header, as net/http itself judges.
+func Idempotent(req *http.Request) bool {
+	switch req.Method {
+	case "", http.MethodGet, http.MethodHead, http.MethodOptions, http.MethodTrace, http.MethodPut, http.MethodDelete:
+		return true
+	}
+	_, ok := req.Header["Idempotency-Key"]
+	if !ok {
+		_, ok = req.Header["X-Idempotency-Key"]
+	}
+	return ok
+}
+
+// waitSource says why the loop waits, for events and the attempt log.
+type waitSource uint8
+
+const (
+	fromBackoff waitSource = iota
+	fromServer
+	fromRetrier
+)
+
+func (w waitSource) String() string {
+	switch w {
+	case fromServer:
+		return "server asked (Retry-After)"
+	case fromRetrier:
+		return "retrier"
+	}
+	return "backoff"
+}
