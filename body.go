@@ -77,16 +77,13 @@ func (b *replayBody) request(req *http.Request, n int) (*http.Request, error) {
 		r := *req
 		r.Body = io.NopCloser(bytes.NewReader(b.buf))
 		r.ContentLength = int64(len(b.buf))
-		r.GetBody = b.getBody
+		buf := b.buf // captured alone, so b itself can stay on the caller's stack
+		r.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(buf)), nil }
 		return &r, nil
 	}
 	r := *req
 	r.Body = b.stream
 	return &r, nil
-}
-
-func (b *replayBody) getBody() (io.ReadCloser, error) {
-	return io.NopCloser(bytes.NewReader(b.buf)), nil
 }
 
 // replayable reports whether another attempt can carry the whole body.

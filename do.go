@@ -58,5 +58,5 @@ func (r *Runner) Do(ctx context.Context, op func(ctx context.Context) error) err
 	if l.retrier == nil {
 		l.retrier = &defaultPolicy
 	}
-	return l.run(ctx, func(int) (*http.Response, error) { return nil, op(ctx) }).err
+	return l.run(ctx, nil, func(int) (*http.Response, error) { return nil, op(ctx) }).err
 }

@@ -15,7 +15,6 @@ type loop struct {
 	retrier Retrier
 	obs     observer
 	req     *http.Request // nil for Retry
-	body    *replayBody   // nil: always replayable
 	drain   int64         // bytes to drain from a discarded response; <0: none
 	stats   *counters     // nil for Retry
 }
@@ -29,8 +28,10 @@ type result struct {
 }
 
 // run makes attempts with try until one is good or a reason to stop comes.
-// try(n) performs attempt n, counting from 1.
-func (l *loop) run(ctx context.Context, try func(n int) (*http.Response, error)) result {
+// try(n) performs attempt n, counting from 1. body, when not nil, says
+// whether the request body can go out again. (It is a parameter rather than
+// a field so that it can stay on the caller's stack.)
+func (l *loop) run(ctx context.Context, body *replayBody, try func(n int) (*http.Response, error)) result {
 	limit := l.retrier.MaxAttempts()
 	var prev time.Duration
 	var last error // the previous attempt's error, or a *StatusError for its response
@@ -58,7 +59,7 @@ func (l *loop) run(ctx context.Context, try func(n int) (*http.Response, error))
 			}
 			return l.fail(ctx, n, err)
 		}
-		delay, source, reason := l.nextWait(ctx, n, limit, o)
+		delay, source, reason := l.nextWait(ctx, n, limit, body, o)
 		if reason != nil {
 			return l.giveUp(ctx, n, reason, resp, err)
 		}
@@ -82,11 +83,11 @@ func (l *loop) run(ctx context.Context, try func(n int) (*http.Response, error))
 }
 
 // nextWait decides the wait before attempt n+1, or the reason not to make it.
-func (l *loop) nextWait(ctx context.Context, n, limit int, o Outcome) (time.Duration, waitSource, error) {
+func (l *loop) nextWait(ctx context.Context, n, limit int, body *replayBody, o Outcome) (time.Duration, waitSource, error) {
 	if limit > 0 && n >= limit {
 		return 0, 0, ErrAttemptsExhausted
 	}
-	if l.body != nil && !l.body.replayable() {
+	if body != nil && !body.replayable() {
 		return 0, 0, ErrBodyNotReplayable
 	}
 	var (

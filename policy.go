@@ -45,7 +45,8 @@ var DefaultBackoff backoff.Strategy = backoff.Exponential{
 //   - never retried: other 4xx, a cancelled or expired context, TLS
 //     certificate errors, malformed URLs or unsupported schemes, errors
 //     marked [Permanent], and breaker rejections;
-//   - for operations run by [Retry]: every error but those above.
+//   - for operations run by [Retry]: every error but those above and
+//     context.Canceled (a deadline of the operation's own is retried).
 //
 // A Policy is read-only once in use and safe for concurrent use. *Policy
 // implements [Retrier].
@@ -143,7 +144,7 @@ func (p *Policy) retryError(o Outcome) bool {
 		return false
 	}
 	if o.Request == nil { // an operation of Retry: any error but the above
-		return true
+		return !errors.Is(o.Err, context.Canceled)
 	}
 	switch classify(o.Err) {
 	case notSent:

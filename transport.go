@@ -108,8 +108,7 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		t.stats.failed.Add(1)
 		return nil, err
 	}
-	l.body = &body
-	res := l.run(ctx, func(n int) (*http.Response, error) {
+	res := l.run(ctx, &body, func(n int) (*http.Response, error) {
 		r, err := body.request(req, n)
 		if err != nil {
 			return nil, err

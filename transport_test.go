@@ -329,8 +329,10 @@ func TestContextRetrierOverrides(t *testing.T) {
 // attempts, waiting 10 ms per attempt made so far.
 type everyOther struct{}
 
-func (everyOther) MaxAttempts() int                          { return 4 }
-func (everyOther) ShouldRetry(_ context.Context, o Outcome) bool { return o.Err != nil || o.Response.StatusCode != 200 }
+func (everyOther) MaxAttempts() int { return 4 }
+func (everyOther) ShouldRetry(_ context.Context, o Outcome) bool {
+	return o.Err != nil || o.Response.StatusCode != 200
+}
 func (everyOther) Delay(o Outcome) (time.Duration, error) {
 	return time.Duration(o.Attempt) * 10 * time.Millisecond, nil
 }

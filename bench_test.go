@@ -1,0 +1,109 @@
+package rebound
+
+import (
+	"bytes"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+)
+
+// memTransport answers every request at once from memory, so a benchmark
+// over it measures the client stack alone.
+type memTransport struct{}
+
+func (memTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	if req.Body != nil {
+		io.Copy(io.Discard, req.Body)
+		req.Body.Close()
+	}
+	return &http.Response{StatusCode: 200, Header: http.Header{}, Body: io.NopCloser(strings.NewReader("0123456789abcdef0123456789abcdef")), ContentLength: 32, Request: req}, nil
+}
+
+// The happy path: raw and rebound side by side in one run, over memory and
+// over loopback. Compare ns/op and allocs/op of each pair.
+func BenchmarkHappyPath(b *testing.B) {
+	payload := bytes.Repeat([]byte("p"), 1024)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.Copy(io.Discard, r.Body)
+		io.WriteString(w, "0123456789abcdef0123456789abcdef")
+	}))
+	defer srv.Close()
+	loop := pooledTransport(0)
+	defer loop.CloseIdleConnections()
+	wrap := func(next http.RoundTripper) http.RoundTripper {
+		rt, err := NewTransport(next, Config{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		return rt
+	}
+	for _, inner := range []struct {
+		name string
+		rt   http.RoundTripper
+		url  string
+	}{{"mem", memTransport{}, "http://example.test/"}, {"loopback", loop, srv.URL}} {
+		for _, client := range []struct {
+			name string
+			rt   http.RoundTripper
+		}{{"raw", inner.rt}, {"rebound", wrap(inner.rt)}} {
+			c := &http.Client{Transport: client.rt}
+			b.Run(inner.name+"/GET/"+client.name, func(b *testing.B) {
+				b.ReportAllocs()
+				for b.Loop() {
+					resp, err := c.Get(inner.url)
+					if err != nil {
+						b.Fatal(err)
+					}
+					io.Copy(io.Discard, resp.Body)
+					resp.Body.Close()
+				}
+			})
+			b.Run(inner.name+"/POST/"+client.name, func(b *testing.B) {
+				b.ReportAllocs()
+				for b.Loop() {
+					resp, err := c.Post(inner.url, "application/octet-stream", bytes.NewReader(payload))
+					if err != nil {
+						b.Fatal(err)
+					}
+					io.Copy(io.Discard, resp.Body)
+					resp.Body.Close()
+				}
+			})
+		}
+	}
+}
+
+// The transport alone, without http.Client around it.
+func BenchmarkRoundTripMem(b *testing.B) {
+	rt, _ := NewTransport(memTransport{}, Config{})
+	req, _ := http.NewRequest("GET", "http://example.test/", nil)
+	b.ReportAllocs()
+	for b.Loop() {
+		resp, _ := rt.RoundTrip(req)
+		resp.Body.Close()
+	}
+}
+
+func TestHappyPathAddsNoAllocation(t *testing.T) {
+	rt, _ := NewTransport(memTransport{}, Config{})
+	for _, method := range []string{"GET", "POST"} {
+		payload := []byte("payload")
+		measure := func(r http.RoundTripper) float64 {
+			return testing.AllocsPerRun(200, func() {
+				var body io.Reader
+				if method == "POST" {
+					body = bytes.NewReader(payload)
+				}
+				req, _ := http.NewRequest(method, "http://example.test/", body)
+				resp, _ := r.RoundTrip(req)
+				resp.Body.Close()
+			})
+		}
+		raw, reb := measure(memTransport{}), measure(rt)
+		if reb > raw {
+			t.Errorf("%s: rebound %v allocs per call, raw %v", method, reb, raw)
+		}
+	}
+}
