@@ -222,3 +222,64 @@ func runThirtyPercent(t *testing.T, maxDrain int64) (conns, ok, total int64) {
 		total, okN.Load(), srv.requests.Load(), float64(srv.requests.Load())/float64(total), srv.conns.Load())
 	return srv.conns.Load(), okN.Load(), total
 }
+
+func TestRealErrorsClassified(t *testing.T) {
+	inner := pooledTransport(0)
+	checkGoroutines(t, inner.CloseIdleConnections)
+	// A port nobody listens on: connection refused, retried even for POST.
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	refused := "http://" + ln.Addr().String() + "/"
+	ln.Close()
+	tests := []struct {
+		name, method, url string
+		wantAttempts      int
+	}{
+		{"connection refused, POST", "POST", refused, 3},
+		{"unsupported scheme", "GET", "ftp://127.0.0.1/x", 1},
+		{"no host", "GET", "http:///x", 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rt, _ := NewTransport(inner, Config{Policy: Policy{Backoff: fastBackoff}})
+			log := new(AttemptLog)
+			req, _ := http.NewRequestWithContext(WithAttemptLog(t.Context(), log), tt.method, tt.url, bytes.NewReader([]byte("b")))
+			_, err := rt.RoundTrip(req)
+			if err == nil {
+				t.Fatal("want an error")
+			}
+			if n := len(log.Attempts()); n != tt.wantAttempts {
+				t.Fatalf("%d attempts (%v), want %d", n, err, tt.wantAttempts)
+			}
+		})
+	}
+}
+
+// A server that resets connections mid-way through the final response's
+// body: the caller sees the error, and rebound makes no further attempt
+// once a response was handed over.
+func TestResetInFinalBodyIsTheCallersToSee(t *testing.T) {
+	srv := newLoopbackServer(t, func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Length", "1000")
+		w.WriteHeader(200)
+		io.WriteString(w, "partial")
+		w.(http.Flusher).Flush()
+		if c, _, err := http.NewResponseController(w).Hijack(); err == nil {
+			c.Close()
+		}
+	})
+	inner := pooledTransport(0)
+	checkGoroutines(t, inner.CloseIdleConnections)
+	rt, _ := NewTransport(inner, Config{Policy: Policy{Backoff: fastBackoff}})
+	resp, err := (&http.Client{Transport: rt}).Get(srv.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if err == nil || srv.requests.Load() != 1 {
+		t.Fatalf("read error %v after %d requests; want an error after 1", err, srv.requests.Load())
+	}
+}
