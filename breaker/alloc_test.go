@@ -1,0 +1,89 @@
+package breaker
+
+import (
+	"testing"
+	"time"
+)
+
+// hotPathSettings are the configurations whose hot paths must not allocate.
+var hotPathSettings = []struct {
+	name string
+	s    Settings
+}{
+	{"consecutive", Settings{}},
+	{"count-window", Settings{FailureRate: 0.5}},
+	{"time-window", Settings{FailureRate: 0.5, WindowDuration: 10 * time.Second}},
+	{"slow-calls", Settings{
+		FailureRate: 0.5, SlowCallDuration: time.Second, WindowDuration: 10 * time.Second,
+	}},
+}
+
+// tripped returns a breaker made from s and opened, with a clock that
+// never fires its timer.
+func tripped(tb testing.TB, s Settings) *Breaker {
+	tb.Helper()
+	s.Clock = newFakeClock()
+	b, err := New(s)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	b.mu.Lock()
+	b.open()
+	b.unlock()
+	return b
+}
+
+func TestHotPathsDoNotAllocate(t *testing.T) {
+	for _, c := range hotPathSettings {
+		t.Run(c.name, func(t *testing.T) {
+			b, err := New(c.s)
+			if err != nil {
+				t.Fatal(err)
+			}
+			allocs := testing.AllocsPerRun(1000, func() {
+				tk, err := b.Allow()
+				if err != nil {
+					t.Fatal(err)
+				}
+				b.Done(tk, Success)
+			})
+			if allocs != 0 {
+				t.Errorf("closed Allow+Done: %v allocs, want 0", allocs)
+			}
+			allocs = testing.AllocsPerRun(1000, func() {
+				_, _ = Execute(b, func() (int, error) { return 1, nil })
+			})
+			if allocs != 0 {
+				t.Errorf("closed Execute: %v allocs, want 0", allocs)
+			}
+
+			b = tripped(t, c.s)
+			allocs = testing.AllocsPerRun(1000, func() {
+				if _, err := b.Allow(); err != ErrCircuitOpen {
+					t.Fatal(err)
+				}
+			})
+			if allocs != 0 {
+				t.Errorf("open Allow: %v allocs, want 0", allocs)
+			}
+			allocs = testing.AllocsPerRun(1000, func() {
+				_, _ = Execute(b, func() (int, error) { return 1, nil })
+			})
+			if allocs != 0 {
+				t.Errorf("open Execute: %v allocs, want 0", allocs)
+			}
+		})
+	}
+}
+
+func TestSetGetDoesNotAllocate(t *testing.T) {
+	s, err := NewSet(Settings{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Get("a.example:443")
+	key := string([]byte("a.example:443")) // not the string the map holds
+	if allocs := testing.AllocsPerRun(1000, func() { s.Get(key) }); allocs != 0 {
+		t.Errorf("Get of an existing key: %v allocs, want 0", allocs)
+	}
+}

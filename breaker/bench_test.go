@@ -1,0 +1,87 @@
+package breaker
+
+import (
+	"strconv"
+	"testing"
+)
+
+func BenchmarkAllowDone(b *testing.B) {
+	for _, c := range hotPathSettings {
+		b.Run("closed/"+c.name, func(b *testing.B) {
+			br, err := New(c.s)
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.ReportAllocs()
+			for b.Loop() {
+				tk, _ := br.Allow()
+				br.Done(tk, Success)
+			}
+		})
+	}
+	for _, c := range hotPathSettings {
+		b.Run("closed-parallel/"+c.name, func(b *testing.B) {
+			br, err := New(c.s)
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.ReportAllocs()
+			b.RunParallel(func(pb *testing.PB) {
+				for pb.Next() {
+					tk, _ := br.Allow()
+					br.Done(tk, Success)
+				}
+			})
+		})
+	}
+}
+
+func BenchmarkAllowOpen(b *testing.B) {
+	br := tripped(b, Settings{})
+	b.Run("serial", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			_, _ = br.Allow()
+		}
+	})
+	b.Run("parallel", func(b *testing.B) {
+		b.ReportAllocs()
+		b.RunParallel(func(pb *testing.PB) {
+			for pb.Next() {
+				_, _ = br.Allow()
+			}
+		})
+	})
+}
+
+func BenchmarkExecute(b *testing.B) {
+	br, err := New(Settings{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	fn := func() (int, error) { return 1, nil }
+	b.ReportAllocs()
+	for b.Loop() {
+		_, _ = Execute(br, fn)
+	}
+}
+
+func BenchmarkSetGet(b *testing.B) {
+	s, err := NewSet(Settings{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	keys := make([]string, 64)
+	for i := range keys {
+		keys[i] = "host" + strconv.Itoa(i) + ".example:443"
+		s.Get(keys[i])
+	}
+	b.ReportAllocs()
+	b.RunParallel(func(pb *testing.PB) {
+		i := 0
+		for pb.Next() {
+			s.Get(keys[i%len(keys)])
+			i++
+		}
+	})
+}

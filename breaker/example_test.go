@@ -1,0 +1,114 @@
+package breaker_test
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/rebound-go/rebound/breaker"
+)
+
+// A retry loop wraps the breaker, not the other way round, and stops at
+// ErrCircuitOpen: the dependency is known to be down, and another attempt
+// would only be rejected again.
+func Example_retry() {
+	b, err := breaker.New(breaker.Settings{ConsecutiveFailures: 3})
+	if err != nil {
+		panic(err)
+	}
+	errUnavailable := errors.New("pricing: 503 Service Unavailable")
+	reached := 0
+	getPrice := func() (float64, error) {
+		reached++
+		return 0, errUnavailable
+	}
+
+	for attempt := 1; attempt <= 5; attempt++ {
+		price, err := breaker.Execute(b, getPrice)
+		if err == nil {
+			fmt.Println("price:", price)
+			break
+		}
+		fmt.Printf("attempt %d: %v\n", attempt, err)
+		if errors.Is(err, breaker.ErrCircuitOpen) {
+			break // not retriable
+		}
+		// A real loop waits here, with backoff and jitter.
+	}
+	fmt.Println("calls that reached the service:", reached)
+	fmt.Println("breaker:", b.State())
+	// Output:
+	// attempt 1: pricing: 503 Service Unavailable
+	// attempt 2: pricing: 503 Service Unavailable
+	// attempt 3: pricing: 503 Service Unavailable
+	// attempt 4: breaker: circuit open
+	// calls that reached the service: 3
+	// breaker: open
+}
+
+// Allow and Done let the caller judge each call: here a 404 says nothing
+// about the server's health, so it is ignored. The breaker measures how
+// long the call took itself.
+func ExampleBreaker_Allow() {
+	b, err := breaker.New(breaker.Settings{
+		FailureRate:      0.5,
+		SlowCallDuration: 2 * time.Second,
+		WindowDuration:   time.Minute,
+	})
+	if err != nil {
+		panic(err)
+	}
+	outcome := func(status int) breaker.Outcome {
+		switch {
+		case status >= 500 || status == 429:
+			return breaker.Failure
+		case status >= 400:
+			return breaker.Ignore
+		}
+		return breaker.Success
+	}
+
+	for _, status := range []int{503, 404, 200, 503} { // what the calls return
+		t, err := b.Allow()
+		if err != nil {
+			fmt.Println(err)
+			return
+		}
+		// ... make the call ...
+		b.Done(t, outcome(status))
+	}
+	fmt.Printf("%+v\n", b.Counts())
+	// Output:
+	// {Calls:3 Failures:2 SlowCalls:0 SlowInFlight:0 ConsecutiveFailures:1}
+}
+
+// A Set keeps one breaker per host; OnStateChange learns which one changed.
+func ExampleSet() {
+	hosts, err := breaker.NewSet(breaker.Settings{
+		ConsecutiveFailures: 2,
+		OnStateChange: func(host string, from, to breaker.State) {
+			fmt.Printf("%s: %v → %v\n", host, from, to)
+		},
+	})
+	if err != nil {
+		panic(err)
+	}
+	errDown := errors.New("connection refused")
+	for _, host := range []string{"a.example:443", "b.example:443", "a.example:443"} {
+		_, err := breaker.Execute(hosts.Get(host), func() (struct{}, error) {
+			if host == "a.example:443" {
+				return struct{}{}, errDown
+			}
+			return struct{}{}, nil
+		})
+		fmt.Printf("%s: %v\n", host, err)
+	}
+	_, err = breaker.Execute(hosts.Get("a.example:443"), func() (int, error) { return 1, nil })
+	fmt.Println("a.example:443:", err)
+	// Output:
+	// a.example:443: connection refused
+	// b.example:443: <nil>
+	// a.example:443: closed → open
+	// a.example:443: connection refused
+	// a.example:443: breaker: circuit open
+}
