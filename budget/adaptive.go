@@ -1,0 +1,200 @@
+package budget
+
+import (
+	"fmt"
+	"math"
+	"sync"
+	"time"
+)
+
+// Defaults of [AdaptiveSettings]; the package documentation explains them.
+const (
+	DefaultFloor                = 0.1
+	DefaultCeiling              = 0.5
+	DefaultHalfLife             = 8
+	DefaultBurst                = 100
+	DefaultAdaptiveMinPerSecond = 1
+	DefaultAdaptiveWindow       = 10 * time.Second
+	DefaultAdaptiveBuckets      = 10
+)
+
+// AdaptiveSettings configures an [Adaptive] budget. The zero value gives
+// the defaults rebound uses when a budget is on.
+type AdaptiveSettings struct {
+	// Floor is the share of calls that may be retried when retries never
+	// succeed, in (0, 1]. It bounds what a full outage costs the server:
+	// 1 + Floor attempts per call. Zero means DefaultFloor (0.1).
+	Floor float64
+
+	// Ceiling is the share of calls that may be retried when retries
+	// always succeed, in [Floor, 1]. It bounds what retries cost the
+	// server in any weather: 1 + Ceiling attempts per call, plus Burst,
+	// plus the MinPerSecond reserve at low traffic. Zero means
+	// DefaultCeiling (0.5).
+	Ceiling float64
+
+	// HalfLife is how many retry outcomes it takes for an outcome's
+	// weight in the estimate of retry success to halve. It is counted in
+	// retries, not time, so the budget adapts as fast at 10 calls a
+	// second as at 10 000. Zero means DefaultHalfLife (8); at most 1e9.
+	HalfLife int
+
+	// Burst is the most tokens the budget saves up, and so the most
+	// retries it can grant at once beyond what calls are paying in. It
+	// absorbs retries that come in bunches, and bounds the extra load
+	// at the start of an outage. Zero means DefaultBurst (100); at most
+	// 1e9.
+	Burst int
+
+	// MinPerSecond lets a client with little traffic retry at all: a
+	// retry is granted without a token while the last Window holds
+	// fewer than MinPerSecond·Window retries. The token is owed (at most
+	// that many), so the reserve is not added to the share, and costs
+	// nothing once traffic is high. Zero means
+	// DefaultAdaptiveMinPerSecond (1); a negative value means none.
+	MinPerSecond float64
+
+	// Window is the span over which MinPerSecond is counted. Zero means
+	// DefaultAdaptiveWindow (10 s).
+	Window time.Duration
+
+	// Buckets is how many parts Window is cut into; the oldest part is
+	// dropped as a whole. Zero means DefaultAdaptiveBuckets (10); at most
+	// 1000.
+	Buckets int
+
+	// Now returns the current time. Nil means time.Now.
+	Now func() time.Time
+}
+
+// Adaptive is a retry budget whose share of traffic follows how often
+// recent retries succeeded. It is a token bucket: every call pays in
+// Share() tokens, every retry or hedge takes one, and the bucket holds at
+// most Burst. Share is the decayed rate of retry success, kept between
+// Floor and Ceiling; it starts at Floor and learns only from retries, so
+// a server that is down keeps it there. The package documentation gives
+// the reasoning and the figures.
+//
+// An Adaptive is safe for concurrent use. Create one with [NewAdaptive].
+type Adaptive struct {
+	now     func() time.Time
+	floor   float64
+	ceiling float64
+	alpha   float64 // weight of the newest retry outcome once warm
+	burst   int64   // most tokens the balance holds, in millionths
+	reserve int64   // retries a window may take without a token, in millionths
+
+	mu      sync.Mutex
+	win     window  // retries over Window, for the reserve
+	balance int64   // in millionths of a token, in [-reserve, burst]
+	success float64 // decayed rate of retry success, starts at 0
+	seen    float64 // retry outcomes seen, counted up to 1/alpha
+}
+
+// NewAdaptive returns an Adaptive budget, or an error naming the first
+// setting that is out of range.
+func NewAdaptive(s AdaptiveSettings) (*Adaptive, error) {
+	floor, err := share("Floor", s.Floor, DefaultFloor)
+	if err != nil {
+		return nil, err
+	}
+	ceiling, err := share("Ceiling", s.Ceiling, DefaultCeiling)
+	if err != nil {
+		return nil, err
+	}
+	if floor > ceiling {
+		return nil, fmt.Errorf("budget: Floor %v is above Ceiling %v", floor, ceiling)
+	}
+	half, err := count("HalfLife", s.HalfLife, DefaultHalfLife)
+	if err != nil {
+		return nil, err
+	}
+	burst, err := count("Burst", s.Burst, DefaultBurst)
+	if err != nil {
+		return nil, err
+	}
+	w, n, err := span(s.Window, s.Buckets, DefaultAdaptiveWindow, DefaultAdaptiveBuckets)
+	if err != nil {
+		return nil, err
+	}
+	res, err := reserve(s.MinPerSecond, DefaultAdaptiveMinPerSecond, w)
+	if err != nil {
+		return nil, err
+	}
+	now := clock(s.Now)
+	return &Adaptive{
+		now:     now,
+		floor:   floor,
+		ceiling: ceiling,
+		alpha:   -math.Expm1(-math.Ln2 / float64(half)), // 1 - 2^(-1/half)
+		burst:   int64(burst) * micro,
+		reserve: toMicro(res),
+		win:     newWindow(w, n, now()),
+	}, nil
+}
+
+// Request implements [Budget]: the call pays in Share() tokens.
+func (a *Adaptive) Request() {
+	a.mu.Lock()
+	a.balance = min(a.balance+toMicro(a.share()), a.burst)
+	a.mu.Unlock()
+}
+
+// Withdraw implements [Budget]: a retry takes one token. Without a whole
+// token it is granted only while the window holds fewer retries than
+// the reserve, and the token is owed.
+func (a *Adaptive) Withdraw() bool {
+	now := a.now()
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.balance < micro && (a.win.total(now).retries+1)*micro > a.reserve {
+		return false
+	}
+	a.balance = max(a.balance-micro, -a.reserve)
+	a.win.add(now, counts{retries: 1})
+	return true
+}
+
+// Result implements [Budget]. Only retries teach the budget: each moves
+// the estimate of retry success a step towards 1 (ok) or 0 (failed).
+// The outcomes of first attempts are ignored.
+func (a *Adaptive) Result(retry, ok bool) {
+	if !retry {
+		return
+	}
+	x := 0.0
+	if ok {
+		x = 1
+	}
+	a.mu.Lock()
+	// Until 1/alpha outcomes have been seen, the estimate is the plain
+	// mean of the outcomes and one pessimistic prior (a failure); after
+	// that it decays with HalfLife. Without this warm-up a new budget
+	// would need about two half-lives to trust a server whose retries
+	// have all succeeded.
+	if a.seen < 1/a.alpha {
+		a.seen++
+	}
+	a.success += max(a.alpha, 1/(a.seen+1)) * (x - a.success)
+	a.mu.Unlock()
+}
+
+// Share returns the share of calls that may be retried now: the decayed
+// rate of retry success, between Floor and Ceiling.
+func (a *Adaptive) Share() float64 {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.share()
+}
+
+// Balance returns the tokens available now, for metrics. It is negative
+// while retries granted from the reserve are owed.
+func (a *Adaptive) Balance() float64 {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return float64(a.balance) / micro
+}
+
+func (a *Adaptive) share() float64 {
+	return min(max(a.success, a.floor), a.ceiling)
+}

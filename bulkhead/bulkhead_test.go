@@ -1,0 +1,290 @@
+package bulkhead_test
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"testing/synctest"
+	"time"
+
+	"github.com/rebound-go/rebound/bulkhead"
+)
+
+func newBulkhead(t *testing.T, s bulkhead.Settings) *bulkhead.Bulkhead {
+	t.Helper()
+	b, err := bulkhead.New(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func TestRejectsAtOnceWhenFull(t *testing.T) {
+	b := newBulkhead(t, bulkhead.Settings{MaxConcurrent: 2})
+	ctx := t.Context()
+	for i := range 2 {
+		if err := b.Acquire(ctx); err != nil {
+			t.Fatalf("Acquire %d: %v", i, err)
+		}
+	}
+	if err := b.Acquire(ctx); err != bulkhead.ErrFull {
+		t.Fatalf("third Acquire: %v, want ErrFull", err)
+	}
+	if got := b.InUse(); got != 2 {
+		t.Errorf("InUse %d, want 2", got)
+	}
+	b.Release()
+	if err := b.Acquire(ctx); err != nil {
+		t.Fatalf("Acquire after Release: %v", err)
+	}
+}
+
+func TestDefaults(t *testing.T) {
+	b := newBulkhead(t, bulkhead.Settings{})
+	if got := b.Cap(); got != bulkhead.DefaultMaxConcurrent {
+		t.Errorf("Cap %d, want %d", got, bulkhead.DefaultMaxConcurrent)
+	}
+}
+
+func TestNewRejectsBadSettings(t *testing.T) {
+	_, err := bulkhead.New(bulkhead.Settings{MaxConcurrent: -3})
+	if want := "bulkhead: MaxConcurrent -3 is negative"; err == nil || err.Error() != want {
+		t.Errorf("error %v, want %q", err, want)
+	}
+}
+
+func TestDoneContextTakesNothing(t *testing.T) {
+	b := newBulkhead(t, bulkhead.Settings{MaxConcurrent: 1})
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel()
+	if err := b.Acquire(ctx); err != context.Canceled {
+		t.Errorf("Acquire: %v, want context.Canceled", err)
+	}
+	if got := b.InUse(); got != 0 {
+		t.Errorf("InUse %d, want 0", got)
+	}
+}
+
+func TestReleaseWithoutAcquirePanics(t *testing.T) {
+	b := newBulkhead(t, bulkhead.Settings{MaxConcurrent: 1})
+	defer func() {
+		if r := recover(); r != "bulkhead: Release without Acquire" {
+			t.Errorf("recover() = %v", r)
+		}
+	}()
+	b.Release()
+}
+
+// A waiter gives up after MaxWait, to the nanosecond of fake time.
+func TestWaitBoundedByMaxWait(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		b := newBulkhead(t, bulkhead.Settings{MaxConcurrent: 1, MaxWait: 100 * time.Millisecond})
+		if err := b.Acquire(t.Context()); err != nil {
+			t.Fatal(err)
+		}
+		start := time.Now()
+		err := b.Acquire(t.Context())
+		if err != bulkhead.ErrFull {
+			t.Errorf("Acquire: %v, want ErrFull", err)
+		}
+		if waited := time.Since(start); waited != 100*time.Millisecond {
+			t.Errorf("waited %v, want 100ms", waited)
+		}
+	})
+}
+
+// A waiter gets the slot that is released while it waits.
+func TestWaiterGetsReleasedSlot(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		b := newBulkhead(t, bulkhead.Settings{MaxConcurrent: 1, MaxWait: time.Second})
+		if err := b.Acquire(t.Context()); err != nil {
+			t.Fatal(err)
+		}
+		go func() {
+			time.Sleep(300 * time.Millisecond) // fake time
+			b.Release()
+		}()
+		start := time.Now()
+		if err := b.Acquire(t.Context()); err != nil {
+			t.Fatalf("Acquire: %v", err)
+		}
+		if waited := time.Since(start); waited != 300*time.Millisecond {
+			t.Errorf("waited %v, want 300ms", waited)
+		}
+		b.Release()
+	})
+}
+
+// Waiters are served in the order they came.
+func TestWaitersInOrder(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		b := newBulkhead(t, bulkhead.Settings{MaxConcurrent: 1, MaxWait: -1})
+		if err := b.Acquire(t.Context()); err != nil {
+			t.Fatal(err)
+		}
+		var order []int // appended to by the slot's holder only
+		var wg sync.WaitGroup
+		for i := range 5 {
+			wg.Go(func() {
+				if err := b.Acquire(t.Context()); err != nil {
+					t.Errorf("waiter %d: %v", i, err)
+					return
+				}
+				order = append(order, i)
+				b.Release()
+			})
+			synctest.Wait() // waiter i is queued before waiter i+1 starts
+		}
+		b.Release()
+		wg.Wait()
+		if want := []int{0, 1, 2, 3, 4}; !slices.Equal(order, want) {
+			t.Errorf("served in order %v, want %v", order, want)
+		}
+	})
+}
+
+// Cancelling the context ends the wait at once; the waiter takes nothing
+// and leaves no goroutine or timer behind (synctest.Test fails if one is
+// still blocked when the test returns).
+func TestCancelWhileWaiting(t *testing.T) {
+	for _, maxWait := range []time.Duration{time.Hour, -1} {
+		synctest.Test(t, func(t *testing.T) {
+			b := newBulkhead(t, bulkhead.Settings{MaxConcurrent: 1, MaxWait: maxWait})
+			if err := b.Acquire(t.Context()); err != nil {
+				t.Fatal(err)
+			}
+			ctx, cancel := context.WithCancel(t.Context())
+			done := make(chan error)
+			go func() { done <- b.Acquire(ctx) }()
+			synctest.Wait()
+			select {
+			case err := <-done:
+				t.Fatalf("Acquire returned %v before the cancel", err)
+			default:
+			}
+			start := time.Now()
+			cancel()
+			err := <-done
+			if !errors.Is(err, bulkhead.ErrFull) || !errors.Is(err, context.Canceled) {
+				t.Errorf("MaxWait %v: Acquire: %v, want ErrFull and context.Canceled", maxWait, err)
+			}
+			if waited := time.Since(start); waited != 0 {
+				t.Errorf("MaxWait %v: returned %v after the cancel, want at once", maxWait, waited)
+			}
+			if got := b.InUse(); got != 1 {
+				t.Errorf("MaxWait %v: InUse %d, want 1", maxWait, got)
+			}
+			b.Release()
+		})
+	}
+}
+
+// A deadline shorter than MaxWait ends the wait at the deadline.
+func TestDeadlineWhileWaiting(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		b := newBulkhead(t, bulkhead.Settings{MaxConcurrent: 1, MaxWait: time.Second})
+		if err := b.Acquire(t.Context()); err != nil {
+			t.Fatal(err)
+		}
+		ctx, cancel := context.WithTimeout(t.Context(), 50*time.Millisecond)
+		defer cancel()
+		start := time.Now()
+		err := b.Acquire(ctx)
+		if !errors.Is(err, bulkhead.ErrFull) || !errors.Is(err, context.DeadlineExceeded) {
+			t.Errorf("Acquire: %v, want ErrFull and context.DeadlineExceeded", err)
+		}
+		if waited := time.Since(start); waited != 50*time.Millisecond {
+			t.Errorf("waited %v, want 50ms", waited)
+		}
+	})
+}
+
+// Under load, never more than MaxConcurrent calls run at once.
+func TestNeverOverCap(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		const slots = 4
+		b := newBulkhead(t, bulkhead.Settings{MaxConcurrent: slots, MaxWait: 10 * time.Millisecond})
+		var running, peak, ok, full atomic.Int64
+		var wg sync.WaitGroup
+		for i := range 100 {
+			wg.Go(func() {
+				time.Sleep(time.Duration(i%7) * time.Millisecond)
+				switch err := b.Acquire(t.Context()); err {
+				case nil:
+					ok.Add(1)
+					n := running.Add(1)
+					for p := peak.Load(); n > p && !peak.CompareAndSwap(p, n); p = peak.Load() {
+					}
+					time.Sleep(3 * time.Millisecond)
+					running.Add(-1)
+					b.Release()
+				case bulkhead.ErrFull:
+					full.Add(1)
+				default:
+					t.Errorf("Acquire: %v", err)
+				}
+			})
+		}
+		wg.Wait()
+		t.Logf("%d calls ran, %d rejected, at most %d at once", ok.Load(), full.Load(), peak.Load())
+		if p := peak.Load(); p > slots {
+			t.Errorf("%d calls at once, want at most %d", p, slots)
+		}
+		if b.InUse() != 0 {
+			t.Errorf("InUse %d after all calls, want 0", b.InUse())
+		}
+	})
+}
+
+func TestNoAllocsOnFastPath(t *testing.T) {
+	b := newBulkhead(t, bulkhead.Settings{MaxConcurrent: 1})
+	ctx := context.Background()
+	allocs := testing.AllocsPerRun(1000, func() {
+		if b.Acquire(ctx) == nil {
+			b.Release()
+		}
+		_ = b.Acquire(ctx)
+		_ = b.Acquire(ctx) // ErrFull, at once
+		b.Release()
+	})
+	if allocs != 0 {
+		t.Errorf("%v allocations per call, want 0", allocs)
+	}
+}
+
+func BenchmarkAcquireRelease(b *testing.B) {
+	bh, _ := bulkhead.New(bulkhead.Settings{})
+	ctx := context.Background()
+	b.ReportAllocs()
+	for b.Loop() {
+		if bh.Acquire(ctx) == nil {
+			bh.Release()
+		}
+	}
+}
+
+func BenchmarkAcquireReleaseParallel(b *testing.B) {
+	bh, _ := bulkhead.New(bulkhead.Settings{MaxConcurrent: 1 << 20})
+	ctx := context.Background()
+	b.ReportAllocs()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			if bh.Acquire(ctx) == nil {
+				bh.Release()
+			}
+		}
+	})
+}
+
+func BenchmarkRejectFull(b *testing.B) {
+	bh, _ := bulkhead.New(bulkhead.Settings{MaxConcurrent: 1})
+	ctx := context.Background()
+	_ = bh.Acquire(ctx)
+	b.ReportAllocs()
+	for b.Loop() {
+		_ = bh.Acquire(ctx)
+	}
+}
