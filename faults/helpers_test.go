@@ -1,0 +1,189 @@
+package faults_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"runtime"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/rebound-go/rebound/faults"
+)
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if code == 0 {
+		if leaked := leakedGoroutines(); leaked != "" {
+			fmt.Fprintf(os.Stderr, "goroutines left after the tests:\n%s", leaked)
+			code = 1
+		}
+	}
+	os.Exit(code)
+}
+
+// leakedGoroutines waits up to five seconds for the goroutines of
+// servers, connections and this package to end, and describes those
+// that remain.
+func leakedGoroutines() string {
+	var stacks []string
+	for deadline := time.Now().Add(5 * time.Second); ; {
+		stacks = stacks[:0]
+		buf := make([]byte, 1<<20)
+		buf = buf[:runtime.Stack(buf, true)]
+		for g := range strings.SplitSeq(string(buf), "\n\n") {
+			ours := strings.Contains(g, "net/http.") || strings.Contains(g, "rebound/faults.")
+			if ours && !strings.Contains(g, "leakedGoroutines") && !strings.Contains(g, "testing.tRunner") {
+				stacks = append(stacks, g)
+			}
+		}
+		if len(stacks) == 0 || time.Now().After(deadline) {
+			return strings.Join(stacks, "\n\n")
+		}
+		time.Sleep(10 * time.Millisecond) // polling for exit, not proving a schedule
+	}
+}
+
+// checkLeaks fails t if goroutines of servers or connections outlive it.
+// Call it first, so it runs after every other cleanup.
+func checkLeaks(t *testing.T) {
+	t.Cleanup(func() {
+		if leaked := leakedGoroutines(); leaked != "" {
+			t.Errorf("goroutines left:\n%s", leaked)
+		}
+	})
+}
+
+const helloBody = "hello, world\n"
+
+// hello answers every request with helloBody and counts the requests
+// it served.
+type hello struct {
+	mu    sync.Mutex
+	calls int
+}
+
+func (h *hello) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	h.mu.Lock()
+	h.calls++
+	h.mu.Unlock()
+	_, _ = io.Copy(io.Discard, r.Body)
+	w.Header().Set("Content-Type", "text/plain")
+	w.Header().Set("Content-Length", fmt.Sprint(len(helloBody)))
+	_, _ = io.WriteString(w, helloBody)
+}
+
+func (h *hello) served() int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.calls
+}
+
+func mustNew(t testing.TB, s faults.Scenario) *faults.Injector {
+	t.Helper()
+	in, err := faults.New(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return in
+}
+
+// loopback starts a Server for s in front of next on a real loopback
+// port and returns it with a client of its own.
+func loopback(t *testing.T, s faults.Scenario, next http.Handler) (*faults.Server, *http.Client) {
+	t.Helper()
+	srv, err := faults.NewServer(mustNew(t, s), next)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr := &http.Transport{}
+	t.Cleanup(func() {
+		tr.CloseIdleConnections()
+		srv.Close()
+	})
+	return srv, &http.Client{Transport: tr}
+}
+
+// memListener is an in-memory net.Listener whose connections are
+// net.Pipe pairs, so a real http.Server and http.Transport can run in a
+// synctest bubble.
+type memListener struct {
+	conns chan net.Conn
+	done  chan struct{}
+	once  sync.Once
+}
+
+func newMemListener() *memListener {
+	return &memListener{conns: make(chan net.Conn), done: make(chan struct{})}
+}
+
+func (l *memListener) Accept() (net.Conn, error) {
+	select {
+	case c := <-l.conns:
+		return c, nil
+	case <-l.done:
+		return nil, net.ErrClosed
+	}
+}
+
+func (l *memListener) Close() error {
+	l.once.Do(func() { close(l.done) })
+	return nil
+}
+
+func (l *memListener) Addr() net.Addr { return memAddr{} }
+
+func (l *memListener) dial(ctx context.Context, _, _ string) (net.Conn, error) {
+	client, server := net.Pipe()
+	select {
+	case l.conns <- server:
+		return client, nil
+	case <-l.done:
+		return nil, errors.New("memListener: closed")
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
+type memAddr struct{}
+
+func (memAddr) Network() string { return "mem" }
+func (memAddr) String() string  { return "mem.test:80" }
+
+// inMemory starts a Server for s in front of next on an in-memory
+// listener; call it inside a synctest bubble.
+func inMemory(t *testing.T, s faults.Scenario, next http.Handler) (*faults.Server, *http.Client) {
+	t.Helper()
+	ln := newMemListener()
+	srv := faults.StartServer(ln, mustNew(t, s), next)
+	tr := &http.Transport{DialContext: ln.dial}
+	t.Cleanup(func() {
+		tr.CloseIdleConnections()
+		srv.Close()
+	})
+	return srv, &http.Client{Transport: tr}
+}
+
+// get fetches url with c and reads the whole body.
+func get(ctx context.Context, c *http.Client, url string, header ...string) (*http.Response, string, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		return nil, "", err
+	}
+	for i := 0; i+1 < len(header); i += 2 {
+		req.Header.Set(header[i], header[i+1])
+	}
+	resp, err := c.Do(req)
+	if err != nil {
+		return nil, "", err
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	return resp, string(b), err
+}

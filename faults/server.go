@@ -1,0 +1,79 @@
+package faults
+
+import (
+	"fmt"
+	"net"
+	"net/http"
+	"sync"
+)
+
+// Server is an HTTP server, like httptest.Server, that serves a handler
+// through an Injector and counts the connections it accepts in the
+// injector's Stats, so a test can compare the connections its client
+// opened with those the server saw. Close it when done. A Server is safe
+// for concurrent use.
+type Server struct {
+	// URL is the base URL of the server, such as
+	// "http://127.0.0.1:41234", with no trailing slash.
+	URL string
+
+	in   *Injector
+	srv  *http.Server
+	wg   sync.WaitGroup // Serve, every connection and every handler
+	once sync.Once
+}
+
+// NewServer starts a Server on a loopback port that serves next through
+// in; a nil in injects nothing and only counts.
+func NewServer(in *Injector, next http.Handler) (*Server, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		var err6 error
+		if ln, err6 = net.Listen("tcp6", "[::1]:0"); err6 != nil {
+			return nil, fmt.Errorf("faults: listen on loopback: %w", err)
+		}
+	}
+	return StartServer(ln, in, next), nil
+}
+
+// StartServer serves next through in on ln, which the Server owns and
+// closes; a nil in injects nothing and only counts. Use it for a fixed
+// address or an in-memory listener.
+func StartServer(ln net.Listener, in *Injector, next http.Handler) *Server {
+	if in == nil {
+		in = new(Injector)
+	}
+	s := &Server{URL: "http://" + ln.Addr().String(), in: in}
+	h := in.Handler(next)
+	s.srv = &http.Server{
+		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			s.wg.Add(1) // the connection's count is held, so this never races Wait
+			defer s.wg.Done()
+			h.ServeHTTP(w, r)
+		}),
+		ConnState: s.connState,
+	}
+	s.wg.Go(func() { _ = s.srv.Serve(ln) })
+	return s
+}
+
+func (s *Server) connState(_ net.Conn, state http.ConnState) {
+	switch state {
+	case http.StateNew:
+		s.in.c.conns.Add(1)
+		s.wg.Add(1)
+	case http.StateHijacked, http.StateClosed:
+		s.wg.Done()
+	}
+}
+
+// Stats returns a snapshot of the injector's counters.
+func (s *Server) Stats() Stats { return s.in.Stats() }
+
+// Close stops the server, drops every connection, hanging ones
+// included, and waits until every handler has returned. A handler that
+// hijacked its connection must return on its own.
+func (s *Server) Close() {
+	s.once.Do(func() { _ = s.srv.Close() })
+	s.wg.Wait()
+}
