@@ -71,9 +71,12 @@ type AdaptiveSettings struct {
 // recent retries succeeded. It is a token bucket: every call pays in
 // Share() tokens, every retry or hedge takes one, and the bucket holds at
 // most Burst. Share is the decayed rate of retry success, kept between
-// Floor and Ceiling; it starts at Floor and learns only from retries, so
-// a server that is down keeps it there. The package documentation gives
-// the reasoning and the figures.
+// Floor and Ceiling. Until enough retries have been seen, the rate of
+// first-attempt success stands in for it (with failures independent, a
+// retry succeeds as often as any attempt), so a server that is down keeps
+// the share at Floor from the first calls, and one that fails at random
+// earns a large share as soon as the first calls come back. The package
+// documentation gives the reasoning and the figures.
 //
 // An Adaptive is safe for concurrent use. Create one with [NewAdaptive].
 type Adaptive struct {
@@ -89,6 +92,8 @@ type Adaptive struct {
 	balance int64   // in millionths of a token, in [-reserve, burst]
 	success float64 // decayed rate of retry success, starts at 0
 	seen    float64 // retry outcomes seen, counted up to 1/alpha
+	first   float64 // decayed rate of first-attempt success, starts at 0
+	firsts  float64 // first-attempt outcomes seen, counted up to 1/alpha
 }
 
 // NewAdaptive returns an Adaptive budget, or an error naming the first
@@ -155,27 +160,30 @@ func (a *Adaptive) Withdraw() bool {
 	return true
 }
 
-// Result implements [Budget]. Only retries teach the budget: each moves
-// the estimate of retry success a step towards 1 (ok) or 0 (failed).
-// The outcomes of first attempts are ignored.
+// Result implements [Budget]. Each retry moves the estimate of retry
+// success a step towards 1 (ok) or 0 (failed); first attempts feed the
+// stand-in used while few retries have been seen.
 func (a *Adaptive) Result(retry, ok bool) {
-	if !retry {
-		return
-	}
 	x := 0.0
 	if ok {
 		x = 1
 	}
 	a.mu.Lock()
-	// Until 1/alpha outcomes have been seen, the estimate is the plain
-	// mean of the outcomes and one pessimistic prior (a failure); after
-	// that it decays with HalfLife. Without this warm-up a new budget
-	// would need about two half-lives to trust a server whose retries
-	// have all succeeded.
-	if a.seen < 1/a.alpha {
-		a.seen++
+	// Until 1/alpha outcomes have been seen, an estimate is the plain mean
+	// of the outcomes and one pessimistic prior (a failure); after that it
+	// decays with HalfLife. Without this warm-up a new budget would need
+	// about two half-lives to trust a server that answers.
+	if retry {
+		if a.seen < 1/a.alpha {
+			a.seen++
+		}
+		a.success += max(a.alpha, 1/(a.seen+1)) * (x - a.success)
+	} else {
+		if a.firsts < 1/a.alpha {
+			a.firsts++
+		}
+		a.first += max(a.alpha, 1/(a.firsts+1)) * (x - a.first)
 	}
-	a.success += max(a.alpha, 1/(a.seen+1)) * (x - a.success)
 	a.mu.Unlock()
 }
 
@@ -196,5 +204,10 @@ func (a *Adaptive) Balance() float64 {
 }
 
 func (a *Adaptive) share() float64 {
-	return min(max(a.success, a.floor), a.ceiling)
+	est := a.success
+	if warm := a.seen * a.alpha; warm < 1 {
+		// Few retries seen: lean on the first attempts, less and less.
+		est = warm*a.success + (1-warm)*a.first
+	}
+	return min(max(est, a.floor), a.ceiling)
 }

@@ -29,14 +29,40 @@ func TestAdaptiveStartsAtFloor(t *testing.T) {
 	}
 }
 
+// Before any retry is seen, first attempts stand in: the share is the
+// warm-up mean of their outcomes and one pessimistic prior.
+func TestAdaptiveFirstAttemptsStandIn(t *testing.T) {
+	b, _ := newAdaptive(t, budget.AdaptiveSettings{Floor: 0.01, Ceiling: 1, HalfLife: 4})
+	for i, s := range []struct {
+		ok   bool
+		want float64
+	}{{true, 1.0 / 2}, {true, 2.0 / 3}, {false, 2.0 / 4}, {false, 2.0 / 5}} {
+		b.Result(false, s.ok)
+		if got := b.Share(); !near(got, s.want) {
+			t.Errorf("step %d: share %v, want %v", i, got, s.want)
+		}
+	}
+	// A server that is down from the start keeps the share at the floor.
+	down, _ := newAdaptive(t, budget.AdaptiveSettings{})
+	for range 50 {
+		down.Result(false, false)
+	}
+	if got := down.Share(); got != budget.DefaultFloor {
+		t.Errorf("share %v after 50 failed first attempts, want the floor", got)
+	}
+}
+
 // The estimate of retry success, step by step: while warming up, the mean
-// of the outcomes and one pessimistic prior; then an exponential decay.
+// of the outcomes and one pessimistic prior, blended with the first
+// attempts' stand-in (here 0) by how warm it is; then an exponential decay
+// that alone sets the share.
 func TestAdaptiveLearns(t *testing.T) {
 	b, _ := newAdaptive(t, budget.AdaptiveSettings{Floor: 0.01, Ceiling: 1, HalfLife: 4})
 	// HalfLife 4: each new outcome keeps 2^(-1/4) of the estimate, and
 	// gives weight alpha = 1 - keep ≈ 0.16 to itself. The warm-up gives
 	// outcome n weight 1/(n+1) instead, while that is larger: n ≤ 5.
 	keep := math.Exp2(-1.0 / 4)
+	alpha := 1 - keep
 	ok6 := 1 - (1-3.0/6)*keep
 	fail7 := ok6 * keep
 	ok8 := 1 - (1-fail7)*keep
@@ -44,16 +70,15 @@ func TestAdaptiveLearns(t *testing.T) {
 		retry, ok bool
 		want      float64
 	}{
-		{false, true, 0.01}, // first attempts teach nothing: still the floor
-		{true, true, 1.0 / 2},
-		{true, true, 2.0 / 3},
-		{true, false, 2.0 / 4},
-		{true, false, 2.0 / 5},
-		{true, true, 3.0 / 6},
-		{true, true, ok6}, // warm: decay
-		{true, false, fail7},
+		{true, true, 1 * alpha * 1.0 / 2},
+		{true, true, 2 * alpha * 2.0 / 3},
+		{true, false, 3 * alpha * 2.0 / 4},
+		{true, false, 4 * alpha * 2.0 / 5},
+		{true, true, 5 * alpha * 3.0 / 6},
+		{true, true, 6 * alpha * ok6},
+		{true, false, fail7}, // warm: the retry estimate alone
 		{true, true, ok8},
-		{false, false, ok8},
+		{false, false, ok8}, // first attempts no longer count
 	}
 	for i, s := range steps {
 		b.Result(s.retry, s.ok)
