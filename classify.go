@@ -55,9 +55,3 @@ func classify(err error) errKind {
 	}
 	return never
 }
-
-// isBreakerRejection reports a circuit breaker's refusal, which must end
-// the loop at once (seed 003): the dependency is known to be down.
-func isBreakerRejection(err error) bool {
-	return false // BREAKER: wired when the breaker package lands
-}

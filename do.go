@@ -3,6 +3,12 @@ package rebound
 import (
 	"context"
 	"net/http"
+	"time"
+
+	"github.com/rebound-go/rebound/breaker"
+	"github.com/rebound-go/rebound/budget"
+	"github.com/rebound-go/rebound/bulkhead"
+	"github.com/rebound-go/rebound/throttle"
 )
 
 // Retry runs op until it succeeds, r says stop, or ctx ends (seed 003's
@@ -42,13 +48,32 @@ type Runner struct {
 	Retrier Retrier
 	// OnEvent, when set, is called for every attempt, wait and give-up.
 	OnEvent func(context.Context, Event)
+
+	// Overload guards, each off when nil, as in Config but one instance
+	// for every call of this Runner rather than one per host.
+	Budget   budget.Budget
+	Breaker  *breaker.Breaker
+	Throttle *throttle.Throttle
+	Bulkhead *bulkhead.Bulkhead
+	// AttemptTimeout and AttemptTimeoutFraction bound each attempt as in
+	// Config; op sees the bound in its context.
+	AttemptTimeout         time.Duration
+	AttemptTimeoutFraction float64
+	// Fallback, when set, is called with the error of a failed call; what
+	// it returns is Do's result (nil: recovered).
+	Fallback func(ctx context.Context, err error) error
 }
 
 var defaultPolicy Policy
 
 // Do runs op with retries; see Retry.
 func (r *Runner) Do(ctx context.Context, op func(ctx context.Context) error) error {
-	l := loop{retrier: r.Retrier, obs: observer{onEvent: r.OnEvent}}
+	if err := validateGuards(r.AttemptTimeout, r.AttemptTimeoutFraction); err != nil {
+		return err
+	}
+	g := guards{budget: r.Budget, breaker: r.Breaker, throttle: r.Throttle, bulkhead: r.Bulkhead,
+		timeout: r.AttemptTimeout, fraction: r.AttemptTimeoutFraction}
+	l := loop{retrier: r.Retrier, obs: observer{onEvent: r.OnEvent}, g: &g}
 	if o := optionsFrom(ctx); o != nil {
 		if l.retrier == nil {
 			l.retrier = o.retrier
@@ -58,5 +83,9 @@ func (r *Runner) Do(ctx context.Context, op func(ctx context.Context) error) err
 	if l.retrier == nil {
 		l.retrier = &defaultPolicy
 	}
-	return l.run(ctx, nil, func(int) (*http.Response, error) { return nil, op(ctx) }).err
+	err := l.runGuarded(ctx, nil, func(ctx context.Context, _ int) (*http.Response, error) { return nil, op(ctx) }).err
+	if err != nil && r.Fallback != nil {
+		return r.Fallback(ctx, err)
+	}
+	return err
 }

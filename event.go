@@ -4,6 +4,8 @@ import (
 	"context"
 	"net/http"
 	"time"
+
+	"github.com/rebound-go/rebound/breaker"
 )
 
 // EventKind says what an Event reports.
@@ -19,6 +21,9 @@ const (
 	Wait
 	// GiveUp: the loop stopped without a good result; Reason says why.
 	GiveUp
+	// BreakerChange: the circuit breaker of host Key went From → To. It is
+	// not tied to a call: the context is context.Background().
+	BreakerChange
 )
 
 func (k EventKind) String() string {
@@ -31,6 +36,8 @@ func (k EventKind) String() string {
 		return "wait"
 	case GiveUp:
 		return "give up"
+	case BreakerChange:
+		return "breaker"
 	}
 	return "unknown"
 }
@@ -48,6 +55,9 @@ type Event struct {
 	Delay   time.Duration // Wait: how long
 	Source  string        // Wait: "backoff", "server asked (Retry-After)", "retrier"
 	Reason  error         // GiveUp: ErrAttemptsExhausted and the like; nil when the error was not retryable
+	Key     string        // BreakerChange: the host (see Config.Key)
+	From    breaker.State // BreakerChange: the state left
+	To      breaker.State // BreakerChange: the state entered
 }
 
 // observer bundles where a call reports: hook and attempt log, each optional.

@@ -6,6 +6,8 @@ import (
 	"net/http"
 	"sync/atomic"
 	"time"
+
+	"github.com/rebound-go/rebound/breaker"
 )
 
 // loop is the retry loop shared by the Transport and Retry: attempts, the
@@ -15,6 +17,7 @@ type loop struct {
 	retrier Retrier
 	obs     observer
 	req     *http.Request // nil for Retry
+	g       *guards       // never nil; fields nil when off
 	drain   int64         // bytes to drain from a discarded response; <0: none
 	stats   *counters     // nil for Retry
 }
@@ -31,8 +34,11 @@ type result struct {
 // try(n) performs attempt n, counting from 1. body, when not nil, says
 // whether the request body can go out again. (It is a parameter rather than
 // a field so that it can stay on the caller's stack.)
-func (l *loop) run(ctx context.Context, body *replayBody, try func(n int) (*http.Response, error)) result {
+func (l *loop) run(ctx context.Context, body *replayBody, try func(ctx context.Context, n int) (*http.Response, error)) result {
 	limit := l.retrier.MaxAttempts()
+	if l.g.budget != nil {
+		l.g.budget.Request()
+	}
 	var prev time.Duration
 	var last error // the previous attempt's error, or a *StatusError for its response
 	for n := 1; ; n++ {
@@ -44,13 +50,17 @@ func (l *loop) run(ctx context.Context, body *replayBody, try func(n int) (*http
 			start = time.Now()
 			l.obs.emit(ctx, Event{Kind: AttemptStart, Attempt: n, Request: l.req})
 		}
-		resp, err := try(n)
+		resp, err := l.g.attempt(ctx, n, try)
 		if l.obs.active() {
 			e := Event{Kind: AttemptDone, Attempt: n, Request: l.req, Err: err, Elapsed: time.Since(start)}
 			if resp != nil {
 				e.Status = resp.StatusCode
 			}
 			l.obs.emit(ctx, e)
+		}
+		if l.g.budget != nil && (err == nil || (ctx.Err() == nil && !isGuardRejection(err))) {
+			// A 429 counts as failed here: it is what a retry answers.
+			l.g.budget.Result(n > 1, verdict(ctx, resp, err) == breaker.Success)
 		}
 		o := Outcome{Attempt: n, Request: l.req, Response: resp, Err: err, PrevDelay: prev}
 		if !l.retrier.ShouldRetry(ctx, o) {
@@ -106,6 +116,9 @@ func (l *loop) nextWait(ctx context.Context, n, limit int, body *replayBody, o O
 	if deadline, ok := ctx.Deadline(); ok && time.Until(deadline) < delay {
 		return 0, 0, ErrWaitPastDeadline
 	}
+	if l.g.budget != nil && !l.g.budget.Withdraw() {
+		return 0, 0, ErrBudgetExhausted
+	}
 	return delay, source, nil
 }
 
@@ -134,6 +147,17 @@ func (l *loop) fail(ctx context.Context, n int, err error) result {
 		l.obs.emit(ctx, Event{Kind: GiveUp, Attempt: n, Request: l.req, Err: err})
 	}
 	return result{err: err, attempts: n}
+}
+
+// runGuarded is run inside the bulkhead, when there is one.
+func (l *loop) runGuarded(ctx context.Context, body *replayBody, try func(ctx context.Context, n int) (*http.Response, error)) result {
+	if b := l.g.bulkhead; b != nil {
+		if err := b.Acquire(ctx); err != nil {
+			return l.fail(ctx, 0, err)
+		}
+		defer b.Release()
+	}
+	return l.run(ctx, body, try)
 }
 
 // sleep waits d or until ctx ends, whichever is first.

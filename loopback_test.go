@@ -3,9 +3,9 @@ package rebound
 import (
 	"bytes"
 	"crypto/sha256"
+	"encoding/binary"
 	"encoding/hex"
 	"fmt"
-	"hash/fnv"
 	"io"
 	"net"
 	"net/http"
@@ -35,7 +35,11 @@ func newLoopbackServer(t *testing.T, h http.HandlerFunc) *loopbackServer {
 		s.requests.Add(1)
 		h(w, r)
 	}))
-	s.Config.ConnState = func(_ net.Conn, st http.ConnState) {
+	hook := onConnState
+	s.Config.ConnState = func(c net.Conn, st http.ConnState) {
+		if hook != nil {
+			hook(c, st)
+		}
 		if st == http.StateNew {
 			s.conns.Add(1)
 		}
@@ -44,6 +48,8 @@ func newLoopbackServer(t *testing.T, h http.HandlerFunc) *loopbackServer {
 	t.Cleanup(s.Close)
 	return s
 }
+
+var onConnState func(net.Conn, http.ConnState)
 
 // pooledTransport is the same *http.Transport settings for every client
 // under test: enough idle connections for every caller and, when maxConns
@@ -141,12 +147,11 @@ func TestPostBodyIntegrityOnLoopback(t *testing.T) {
 	}
 }
 
-// failing reports whether attempt a of request id fails, a deterministic
-// 30 % of all attempts.
+// failing reports whether attempt a of request id fails: a deterministic
+// percent of all attempts, independent from one attempt to the next.
 func failing(id string, attempt string, percent uint32) bool {
-	h := fnv.New32a()
-	io.WriteString(h, id+"/"+attempt)
-	return h.Sum32()%100 < percent
+	sum := sha256.Sum256([]byte(id + "/" + attempt))
+	return binary.BigEndian.Uint32(sum[:4])%100 < percent
 }
 
 func TestConnectionsReusedUnderFailures(t *testing.T) {

@@ -44,7 +44,8 @@ var DefaultBackoff backoff.Strategy = backoff.Exponential{
 //     resets, EOF before a response, and 5xx except 501 and 505;
 //   - never retried: other 4xx, a cancelled or expired context, TLS
 //     certificate errors, malformed URLs or unsupported schemes, errors
-//     marked [Permanent], and breaker rejections;
+//     marked [Permanent], and refusals of rebound's own guards (open
+//     breaker, throttle, bulkhead);
 //   - for operations run by [Retry]: every error but those above and
 //     context.Canceled (a deadline of the operation's own is retried).
 //
@@ -140,7 +141,7 @@ func (p *Policy) ShouldRetry(ctx context.Context, o Outcome) bool {
 
 func (p *Policy) retryError(o Outcome) bool {
 	var perm *permanentError
-	if errors.As(o.Err, &perm) || isBreakerRejection(o.Err) {
+	if errors.As(o.Err, &perm) || isGuardRejection(o.Err) {
 		return false
 	}
 	if o.Request == nil { // an operation of Retry: any error but the above

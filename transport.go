@@ -2,7 +2,14 @@ package rebound
 
 import (
 	"context"
+	"fmt"
 	"net/http"
+	"time"
+
+	"github.com/rebound-go/rebound/breaker"
+	"github.com/rebound-go/rebound/budget"
+	"github.com/rebound-go/rebound/bulkhead"
+	"github.com/rebound-go/rebound/throttle"
 )
 
 // Defaults of a zero Config.
@@ -35,9 +42,49 @@ type Config struct {
 	// MaxDrain caps how much of a discarded response is read before it is
 	// closed. 0 means DefaultMaxDrain; negative means close at once.
 	MaxDrain int64
+
+	// Overload guards, each off unless set. Budget, Breaker, Throttle and
+	// Bulkhead are kept per host (see Key), made on the host's first
+	// request; the path of a request runs through them in the order
+	// bulkhead → throttle → retry loop (budget) → breaker → attempt timeout.
+
+	// Budget makes the retry budget of one host: a retry goes out only if
+	// the budget allows, else the last result goes back (ErrBudgetExhausted).
+	// AdaptiveBudget is the recommended one.
+	Budget func() budget.Budget
+	// Breaker, when set, gives each host a circuit breaker with these
+	// settings. A call it rejects returns breaker.ErrCircuitOpen at once,
+	// never retried. 5xx and network errors count as failures; 429 and
+	// calls the caller cancelled do not count; everything else succeeds.
+	Breaker *breaker.Settings
+	// Throttle, when set, gives each host adaptive client-side throttling
+	// (Google SRE): attempts are refused locally with throttle.ErrThrottled
+	// when the host refuses most of them.
+	Throttle *throttle.Settings
+	// Bulkhead, when set, caps the calls in flight to each host; a call
+	// over the cap waits or fails with bulkhead.ErrFull, as set.
+	Bulkhead *bulkhead.Settings
+	// Key names the host a request is for. nil means req.URL.Host.
+	Key func(*http.Request) string
+
+	// AttemptTimeout bounds each attempt, the reading of the response body
+	// included. 0 means none.
+	AttemptTimeout time.Duration
+	// AttemptTimeoutFraction bounds each attempt to this fraction of what
+	// the caller's deadline leaves (seed 003 advises 0.1 to 0.25), and to
+	// AttemptTimeout too if both are set. 0 means none.
+	AttemptTimeoutFraction float64
+
+	// Fallback, when set, is called when a call fails: with the last
+	// response when retries ran out on a status (Fallback then owns its
+	// body), or with the error. What it returns goes to the caller.
+	Fallback func(req *http.Request, resp *http.Response, err error) (*http.Response, error)
 }
 
 func (c *Config) validate() error {
+	if err := validateGuards(c.AttemptTimeout, c.AttemptTimeoutFraction); err != nil {
+		return err
+	}
 	if c.Retrier == nil {
 		return c.Policy.Validate()
 	}
@@ -65,6 +112,9 @@ type Transport struct {
 	maxBuffer int64
 	maxDrain  int64
 	stats     counters
+	hosts     *hostGuards // nil: no per-host guard
+	timeouts  guards      // the attempt timeouts, shared by every host
+	fallback  func(*http.Request, *http.Response, error) (*http.Response, error)
 }
 
 // NewTransport returns a Transport that sends attempts through next (nil
@@ -78,7 +128,14 @@ func NewTransport(next http.RoundTripper, cfg Config) (*Transport, error) {
 	}
 	t := &Transport{next: next, policy: cfg.Policy, retrier: cfg.Retrier, onEvent: cfg.OnEvent,
 		maxBuffer: orDefault(cfg.MaxBufferedBody, DefaultMaxBufferedBody),
-		maxDrain:  orDefault(cfg.MaxDrain, DefaultMaxDrain)}
+		maxDrain:  orDefault(cfg.MaxDrain, DefaultMaxDrain),
+		timeouts:  guards{timeout: cfg.AttemptTimeout, fraction: cfg.AttemptTimeoutFraction},
+		fallback:  cfg.Fallback}
+	hosts, err := newHostGuards(&cfg, t.timeouts)
+	if err != nil {
+		return nil, err
+	}
+	t.hosts = hosts
 	if t.retrier == nil {
 		t.retrier = &t.policy
 	}
@@ -102,23 +159,35 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		}
 		l.obs.log = o.log
 	}
+	l.g = &t.timeouts
+	if t.hosts != nil {
+		l.g = t.hosts.forRequest(req)
+	}
 	t.stats.requests.Add(1)
 	body, err := prepareBody(req, t.maxBuffer, l.retrier.MaxAttempts())
 	if err != nil {
 		t.stats.failed.Add(1)
 		return nil, err
 	}
-	res := l.run(ctx, &body, func(n int) (*http.Response, error) {
+	res := l.runGuarded(ctx, &body, func(ctx context.Context, n int) (*http.Response, error) {
 		r, err := body.request(req, n)
 		if err != nil {
 			return nil, err
+		}
+		if ctx != req.Context() {
+			r = r.WithContext(ctx)
 		}
 		return t.next.RoundTrip(r)
 	})
 	body.finish(req, res.attempts)
 	t.stats.done(res)
+	if !res.good && t.fallback != nil {
+		return t.fallback(req, res.resp, res.err)
+	}
 	return res.resp, res.err
 }
+
+func errorf(format string, args ...any) error { return fmt.Errorf("rebound: "+format, args...) }
 
 // Stats returns the Transport's totals so far.
 func (t *Transport) Stats() Stats { return t.stats.snapshot() }
