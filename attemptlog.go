@@ -21,7 +21,9 @@ type AttemptLog struct {
 
 // AttemptRecord is one attempt in an AttemptLog.
 type AttemptRecord struct {
-	Attempt  int
+	Attempt  int  // the try, from 1
+	Hedge    int  // 0 for the try's first copy, 1… for its hedges
+	Won      bool // this hedge answered first, well
 	Method   string
 	URL      string        // password redacted
 	Status   int           // 0 when the attempt ended in an error
@@ -54,7 +56,11 @@ func (l *AttemptLog) String() string {
 	defer l.mu.Unlock()
 	var b strings.Builder
 	for _, r := range l.entries {
-		fmt.Fprintf(&b, "attempt %d: %s %s", r.Attempt, r.Method, r.URL)
+		fmt.Fprintf(&b, "attempt %d", r.Attempt)
+		if r.Hedge > 0 {
+			fmt.Fprintf(&b, " hedge %d", r.Hedge)
+		}
+		fmt.Fprintf(&b, ": %s %s", r.Method, r.URL)
 		switch {
 		case r.Err != nil:
 			fmt.Fprintf(&b, " → error: %v", r.Err)
@@ -63,6 +69,9 @@ func (l *AttemptLog) String() string {
 		}
 		if r.Finished {
 			fmt.Fprintf(&b, " in %v", r.Elapsed.Round(time.Microsecond))
+		}
+		if r.Won {
+			b.WriteString(" (won)")
 		}
 		if r.Wait > 0 || r.WaitWhy != "" {
 			fmt.Fprintf(&b, "; waiting %v (%s)", r.Wait, r.WaitWhy)
@@ -80,7 +89,7 @@ func (l *AttemptLog) record(e Event) {
 	defer l.mu.Unlock()
 	switch e.Kind {
 	case AttemptStart:
-		r := AttemptRecord{Attempt: e.Attempt}
+		r := AttemptRecord{Attempt: e.Attempt, Hedge: e.Hedge}
 		if e.Request != nil {
 			r.Method = e.Request.Method
 			if r.Method == "" {
@@ -90,11 +99,15 @@ func (l *AttemptLog) record(e Event) {
 		}
 		l.entries = append(l.entries, r)
 	case AttemptDone:
-		if r := l.find(e.Attempt); r != nil {
+		if r := l.find(e.Attempt, e.Hedge); r != nil {
 			r.Status, r.Err, r.Elapsed, r.Finished = e.Status, e.Err, e.Elapsed, true
 		}
+	case HedgeWon:
+		if r := l.find(e.Attempt, e.Hedge); r != nil {
+			r.Won = true
+		}
 	case Wait:
-		if r := l.find(e.Attempt); r != nil {
+		if r := l.find(e.Attempt, 0); r != nil {
 			r.Wait, r.WaitWhy = e.Delay, e.Source
 		}
 	case GiveUp:
@@ -105,9 +118,9 @@ func (l *AttemptLog) record(e Event) {
 	}
 }
 
-func (l *AttemptLog) find(attempt int) *AttemptRecord {
+func (l *AttemptLog) find(attempt, hedge int) *AttemptRecord {
 	for i := len(l.entries) - 1; i >= 0; i-- {
-		if l.entries[i].Attempt == attempt {
+		if l.entries[i].Attempt == attempt && l.entries[i].Hedge == hedge {
 			return &l.entries[i]
 		}
 	}

@@ -83,7 +83,8 @@ func (r *Runner) Do(ctx context.Context, op func(ctx context.Context) error) err
 	if l.retrier == nil {
 		l.retrier = &defaultPolicy
 	}
-	err := l.runGuarded(ctx, nil, func(ctx context.Context, _ int) (*http.Response, error) { return nil, op(ctx) }).err
+	try := func(ctx context.Context, _ int) (*http.Response, error) { return nil, op(ctx) }
+	err := l.runGuarded(ctx, nil, func(ctx context.Context, n int) (*http.Response, error) { return l.plain(ctx, n, try) }).err
 	if err != nil && r.Fallback != nil {
 		return r.Fallback(ctx, err)
 	}

@@ -24,6 +24,11 @@ const (
 	// BreakerChange: the circuit breaker of host Key went From → To. It is
 	// not tied to a call: the context is context.Background().
 	BreakerChange
+	// HedgeSent: hedge Hedge of try Attempt is going out, the earlier
+	// copies having not answered within Delay.
+	HedgeSent
+	// HedgeWon: copy Hedge of try Attempt answered first, well.
+	HedgeWon
 )
 
 func (k EventKind) String() string {
@@ -38,16 +43,22 @@ func (k EventKind) String() string {
 		return "give up"
 	case BreakerChange:
 		return "breaker"
+	case HedgeSent:
+		return "hedge sent"
+	case HedgeWon:
+		return "hedge won"
 	}
 	return "unknown"
 }
 
 // Event describes one step of a call, for Config.OnEvent. The request and
 // response are the live objects: an observer may read their headers but
-// must not change them or touch a body.
+// must not change them or touch a body. With hedging, the events of one
+// call can come from several goroutines at once.
 type Event struct {
 	Kind    EventKind
-	Attempt int           // the attempt concerned, from 1
+	Attempt int           // the try concerned, from 1 (a try is an attempt and its hedges)
+	Hedge   int           // which copy of the try: 0 for the first, 1… for hedges
 	Request *http.Request // nil for operations run by Retry
 	Status  int           // AttemptDone: the response's status, 0 on error
 	Err     error         // AttemptDone: the attempt's error; GiveUp: what the caller gets

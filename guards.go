@@ -11,6 +11,7 @@ import (
 	"github.com/rebound-go/rebound/breaker"
 	"github.com/rebound-go/rebound/budget"
 	"github.com/rebound-go/rebound/bulkhead"
+	"github.com/rebound-go/rebound/hedge"
 	"github.com/rebound-go/rebound/throttle"
 )
 
@@ -38,6 +39,9 @@ type guards struct {
 	bulkhead *bulkhead.Bulkhead
 	timeout  time.Duration // per attempt, 0: none
 	fraction float64       // of the remaining deadline, 0: none
+
+	hedge     *hedge.Settings  // nil: no hedging
+	latencies *hedge.Latencies // the host's latencies, for an adaptive hedge delay
 }
 
 // isGuardRejection reports a refusal by a guard of rebound's own: it must
@@ -86,7 +90,7 @@ func (g *guards) attemptContext(ctx context.Context) (context.Context, context.C
 }
 
 // attempt runs try under the throttle, the breaker and the attempt timeout.
-func (g *guards) attempt(ctx context.Context, n int, try func(context.Context, int) (*http.Response, error)) (*http.Response, error) {
+func (g *guards) attempt(ctx context.Context, n int, try tryFunc) (*http.Response, error) {
 	if g.throttle != nil {
 		if err := g.throttle.Allow(); err != nil {
 			return nil, err

@@ -8,6 +8,7 @@ import (
 	"github.com/rebound-go/rebound/breaker"
 	"github.com/rebound-go/rebound/budget"
 	"github.com/rebound-go/rebound/bulkhead"
+	"github.com/rebound-go/rebound/hedge"
 	"github.com/rebound-go/rebound/throttle"
 )
 
@@ -26,7 +27,8 @@ type hostGuards struct {
 
 // newHostGuards returns nil when no per-host guard is configured.
 func newHostGuards(cfg *Config, timeouts guards) (*hostGuards, error) {
-	if cfg.Budget == nil && cfg.Breaker == nil && cfg.Throttle == nil && cfg.Bulkhead == nil {
+	adaptiveHedge := cfg.Hedge != nil && cfg.Hedge.Percentile > 0
+	if cfg.Budget == nil && cfg.Breaker == nil && cfg.Throttle == nil && cfg.Bulkhead == nil && !adaptiveHedge {
 		return nil, nil
 	}
 	onEvent := cfg.OnEvent
@@ -76,6 +78,9 @@ func (h *hostGuards) forRequest(req *http.Request) *guards {
 	}
 	g := new(guards)
 	*g = h.timeouts
+	if g.hedge != nil && g.hedge.Percentile > 0 {
+		g.latencies = new(hedge.Latencies)
+	}
 	if h.budget != nil {
 		g.budget = h.budget()
 	}

@@ -20,6 +20,21 @@ type loop struct {
 	g       *guards       // never nil; fields nil when off
 	drain   int64         // bytes to drain from a discarded response; <0: none
 	stats   *counters     // nil for Retry
+	seq     int           // attempts sent so far, hedges included
+}
+
+// tryFunc sends attempt seq (from 1, hedges included) under ctx.
+type tryFunc func(ctx context.Context, seq int) (*http.Response, error)
+
+// stepFunc makes try n of the loop: one attempt, or a hedged group.
+type stepFunc func(ctx context.Context, n int) (*http.Response, error)
+
+// plain makes try n as a single attempt.
+func (l *loop) plain(ctx context.Context, n int, try tryFunc) (*http.Response, error) {
+	l.seq++
+	resp, err := l.observedAttempt(ctx, n, 0, l.seq, try)
+	l.report(ctx, n > 1, resp, err)
+	return resp, err
 }
 
 // result is how a call ended.
@@ -30,11 +45,13 @@ type result struct {
 	good     bool // the policy was content with the last outcome
 }
 
-// run makes attempts with try until one is good or a reason to stop comes.
-// try(n) performs attempt n, counting from 1. body, when not nil, says
-// whether the request body can go out again. (It is a parameter rather than
-// a field so that it can stay on the caller's stack.)
-func (l *loop) run(ctx context.Context, body *replayBody, try func(ctx context.Context, n int) (*http.Response, error)) result {
+// run makes tries with step until one is good or a reason to stop comes.
+// step(n) performs try n, counting from 1. body, when not nil, says
+// whether the request body can go out again. (It is a parameter rather
+// than a field so that it can stay on the caller's stack; for the same
+// reason the hedged path, whose goroutines move everything they touch to
+// the heap, comes in through step and never from here.)
+func (l *loop) run(ctx context.Context, body *replayBody, step stepFunc) result {
 	limit := l.retrier.MaxAttempts()
 	if l.g.budget != nil {
 		l.g.budget.Request()
@@ -45,23 +62,7 @@ func (l *loop) run(ctx context.Context, body *replayBody, try func(ctx context.C
 		if err := ctx.Err(); err != nil {
 			return l.giveUp(ctx, n-1, err, nil, last)
 		}
-		var start time.Time
-		if l.obs.active() {
-			start = time.Now()
-			l.obs.emit(ctx, Event{Kind: AttemptStart, Attempt: n, Request: l.req})
-		}
-		resp, err := l.g.attempt(ctx, n, try)
-		if l.obs.active() {
-			e := Event{Kind: AttemptDone, Attempt: n, Request: l.req, Err: err, Elapsed: time.Since(start)}
-			if resp != nil {
-				e.Status = resp.StatusCode
-			}
-			l.obs.emit(ctx, e)
-		}
-		if l.g.budget != nil && (err == nil || (ctx.Err() == nil && !isGuardRejection(err))) {
-			// A 429 counts as failed here: it is what a retry answers.
-			l.g.budget.Result(n > 1, verdict(ctx, resp, err) == breaker.Success)
-		}
+		resp, err := step(ctx, n)
 		o := Outcome{Attempt: n, Request: l.req, Response: resp, Err: err, PrevDelay: prev}
 		if !l.retrier.ShouldRetry(ctx, o) {
 			if err == nil {
@@ -89,6 +90,43 @@ func (l *loop) run(ctx context.Context, body *replayBody, try func(ctx context.C
 			return l.giveUp(ctx, n, err, nil, last)
 		}
 		prev = delay
+	}
+}
+
+// observedAttempt makes one attempt (hedge k of try n) under the guards,
+// reporting it to the observer and the latency tracker.
+func (l *loop) observedAttempt(ctx context.Context, n, k, seq int, try tryFunc) (*http.Response, error) {
+	var start time.Time
+	timed := l.obs.active() || l.g.latencies != nil
+	if timed {
+		start = time.Now()
+	}
+	if l.obs.active() {
+		l.obs.emit(ctx, Event{Kind: AttemptStart, Attempt: n, Hedge: k, Request: l.req})
+	}
+	resp, err := l.g.attempt(ctx, seq, try)
+	if timed {
+		elapsed := time.Since(start)
+		if l.g.latencies != nil && resp != nil {
+			l.g.latencies.Observe(elapsed)
+		}
+		if l.obs.active() {
+			e := Event{Kind: AttemptDone, Attempt: n, Hedge: k, Request: l.req, Err: err, Elapsed: elapsed}
+			if resp != nil {
+				e.Status = resp.StatusCode
+			}
+			l.obs.emit(ctx, e)
+		}
+	}
+	return resp, err
+}
+
+// report tells the budget how an attempt went. Attempts the caller
+// abandoned and refusals of rebound's own guards say nothing of the server.
+func (l *loop) report(ctx context.Context, retry bool, resp *http.Response, err error) {
+	if l.g.budget != nil && (err == nil || (ctx.Err() == nil && !isGuardRejection(err))) {
+		// A 429 counts as failed here: it is what a retry answers.
+		l.g.budget.Result(retry, verdict(ctx, resp, err) == breaker.Success)
 	}
 }
 
@@ -150,14 +188,14 @@ func (l *loop) fail(ctx context.Context, n int, err error) result {
 }
 
 // runGuarded is run inside the bulkhead, when there is one.
-func (l *loop) runGuarded(ctx context.Context, body *replayBody, try func(ctx context.Context, n int) (*http.Response, error)) result {
+func (l *loop) runGuarded(ctx context.Context, body *replayBody, step stepFunc) result {
 	if b := l.g.bulkhead; b != nil {
 		if err := b.Acquire(ctx); err != nil {
 			return l.fail(ctx, 0, err)
 		}
 		defer b.Release()
 	}
-	return l.run(ctx, body, try)
+	return l.run(ctx, body, step)
 }
 
 // sleep waits d or until ctx ends, whichever is first.
@@ -187,19 +225,21 @@ func discard(resp *http.Response, limit int64) {
 
 // counters are a Transport's totals, updated atomically.
 type counters struct {
-	requests, retries, succeeded, failed atomic.Int64
+	requests, retries, succeeded, failed, hedges, hedgeWins atomic.Int64
 }
 
 // Stats are a Transport's or Client's totals since it was made.
 type Stats struct {
 	Requests  int64 // calls started
-	Retries   int64 // attempts beyond the first
+	Retries   int64 // tries beyond the first (each may send hedges)
 	Succeeded int64 // calls that ended with a response the policy accepted
 	Failed    int64 // calls that ended in an error or gave up on a retryable status
+	Hedges    int64 // hedged copies sent
+	HedgeWins int64 // tries won by a hedged copy rather than the first
 }
 
 func (c *counters) snapshot() Stats {
-	return Stats{c.requests.Load(), c.retries.Load(), c.succeeded.Load(), c.failed.Load()}
+	return Stats{c.requests.Load(), c.retries.Load(), c.succeeded.Load(), c.failed.Load(), c.hedges.Load(), c.hedgeWins.Load()}
 }
 
 func (c *counters) done(r result) {

@@ -9,6 +9,7 @@ import (
 	"github.com/rebound-go/rebound/breaker"
 	"github.com/rebound-go/rebound/budget"
 	"github.com/rebound-go/rebound/bulkhead"
+	"github.com/rebound-go/rebound/hedge"
 	"github.com/rebound-go/rebound/throttle"
 )
 
@@ -64,6 +65,12 @@ type Config struct {
 	// Bulkhead, when set, caps the calls in flight to each host; a call
 	// over the cap waits or fails with bulkhead.ErrFull, as set.
 	Bulkhead *bulkhead.Settings
+	// Hedge, when set, sends extra copies of a slow attempt and keeps the
+	// first good answer (see package hedge for the modes: parallel as
+	// pester's Concurrency, fixed delay, or a percentile of the host's
+	// recent latencies). Only idempotent requests are hedged, unless the
+	// settings opt in; hedges spend the Budget like retries.
+	Hedge *hedge.Settings
 	// Key names the host a request is for. nil means req.URL.Host.
 	Key func(*http.Request) string
 
@@ -84,6 +91,11 @@ type Config struct {
 func (c *Config) validate() error {
 	if err := validateGuards(c.AttemptTimeout, c.AttemptTimeoutFraction); err != nil {
 		return err
+	}
+	if c.Hedge != nil {
+		if err := c.Hedge.Validate(); err != nil {
+			return err
+		}
 	}
 	if c.Retrier == nil {
 		return c.Policy.Validate()
@@ -129,7 +141,7 @@ func NewTransport(next http.RoundTripper, cfg Config) (*Transport, error) {
 	t := &Transport{next: next, policy: cfg.Policy, retrier: cfg.Retrier, onEvent: cfg.OnEvent,
 		maxBuffer: orDefault(cfg.MaxBufferedBody, DefaultMaxBufferedBody),
 		maxDrain:  orDefault(cfg.MaxDrain, DefaultMaxDrain),
-		timeouts:  guards{timeout: cfg.AttemptTimeout, fraction: cfg.AttemptTimeoutFraction},
+		timeouts:  guards{timeout: cfg.AttemptTimeout, fraction: cfg.AttemptTimeoutFraction, hedge: cfg.Hedge},
 		fallback:  cfg.Fallback}
 	hosts, err := newHostGuards(&cfg, t.timeouts)
 	if err != nil {
@@ -169,8 +181,26 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		t.stats.failed.Add(1)
 		return nil, err
 	}
-	res := l.runGuarded(ctx, &body, func(ctx context.Context, n int) (*http.Response, error) {
-		r, err := body.request(req, n)
+	var res result
+	if l.g.hedge != nil && body.mode != streamed && body.mode != passthrough &&
+		(l.g.hedge.NonIdempotent || Idempotent(req)) {
+		res = t.hedged(ctx, req, l, body)
+	} else {
+		try := t.tryFor(req, &body)
+		res = l.runGuarded(ctx, &body, func(ctx context.Context, n int) (*http.Response, error) { return l.plain(ctx, n, try) })
+		body.finish(req, res.attempts)
+	}
+	t.stats.done(res)
+	if !res.good && t.fallback != nil {
+		return t.fallback(req, res.resp, res.err)
+	}
+	return res.resp, res.err
+}
+
+// tryFor returns the function that sends attempt seq of req.
+func (t *Transport) tryFor(req *http.Request, body *replayBody) tryFunc {
+	return func(ctx context.Context, seq int) (*http.Response, error) {
+		r, err := body.request(req, seq)
 		if err != nil {
 			return nil, err
 		}
@@ -178,13 +208,17 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 			r = r.WithContext(ctx)
 		}
 		return t.next.RoundTrip(r)
-	})
-	body.finish(req, res.attempts)
-	t.stats.done(res)
-	if !res.good && t.fallback != nil {
-		return t.fallback(req, res.resp, res.err)
 	}
-	return res.resp, res.err
+}
+
+// hedged runs a call whose tries are hedged groups. It takes the loop and
+// the body by value: the copies' goroutines move them to the heap, and the
+// plain path must not pay for that.
+func (t *Transport) hedged(ctx context.Context, req *http.Request, l loop, body replayBody) result {
+	try := t.tryFor(req, &body)
+	res := l.runGuarded(ctx, &body, func(ctx context.Context, n int) (*http.Response, error) { return l.hedge(ctx, n, try) })
+	body.finish(req, res.attempts)
+	return res
 }
 
 func errorf(format string, args ...any) error { return fmt.Errorf("rebound: "+format, args...) }
