@@ -29,7 +29,7 @@ type loopbackServer struct {
 	requests atomic.Int64
 }
 
-func newLoopbackServer(t *testing.T, h http.HandlerFunc) *loopbackServer {
+func newLoopbackServer(t testing.TB, h http.HandlerFunc) *loopbackServer {
 	s := &loopbackServer{}
 	s.Server = httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s.requests.Add(1)
