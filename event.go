@@ -29,6 +29,9 @@ const (
 	HedgeSent
 	// HedgeWon: copy Hedge of try Attempt answered first, well.
 	HedgeWon
+	// Paced: the host's quota runs low, so the attempt waits Delay first;
+	// Reason is ErrPaceCapped when pacing wanted longer.
+	Paced
 )
 
 func (k EventKind) String() string {
@@ -47,6 +50,8 @@ func (k EventKind) String() string {
 		return "hedge sent"
 	case HedgeWon:
 		return "hedge won"
+	case Paced:
+		return "paced"
 	}
 	return "unknown"
 }
@@ -63,9 +68,9 @@ type Event struct {
 	Status  int           // AttemptDone: the response's status, 0 on error
 	Err     error         // AttemptDone: the attempt's error; GiveUp: what the caller gets
 	Elapsed time.Duration // AttemptDone: how long the attempt took
-	Delay   time.Duration // Wait: how long
+	Delay   time.Duration // Wait, Paced: how long
 	Source  string        // Wait: "backoff", "server asked (Retry-After)", "retrier"
-	Reason  error         // GiveUp: ErrAttemptsExhausted and the like; nil when the error was not retryable
+	Reason  error         // GiveUp: ErrAttemptsExhausted and the like, nil when the error was not retryable; Paced: ErrPaceCapped or nil
 	Key     string        // BreakerChange: the host (see Config.Key)
 	From    breaker.State // BreakerChange: the state left
 	To      breaker.State // BreakerChange: the state entered

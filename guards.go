@@ -12,12 +12,37 @@ import (
 	"github.com/rebound-go/rebound/budget"
 	"github.com/rebound-go/rebound/bulkhead"
 	"github.com/rebound-go/rebound/hedge"
+	"github.com/rebound-go/rebound/ratelimit"
 	"github.com/rebound-go/rebound/throttle"
 )
 
 // ErrBudgetExhausted: the retry budget had nothing left, so the last
 // result went back instead of a retry.
 var ErrBudgetExhausted = errors.New("rebound: retry budget exhausted")
+
+// ErrPaceCapped: pacing wanted to hold a request back longer than its
+// MaxWait (or the context's deadline) allows; it waited that long and
+// sent the request anyway. It appears as the Reason of a Paced event.
+var ErrPaceCapped = errors.New("rebound: pacing wait capped")
+
+// pace holds an attempt back while the host's quota runs low.
+func (l *loop) pace(ctx context.Context, n, k int) error {
+	wait, capped := l.g.pacer.Reserve(time.Now())
+	if wait <= 0 {
+		return nil
+	}
+	if dl, ok := ctx.Deadline(); ok && time.Until(dl) < wait {
+		wait, capped = max(time.Until(dl)-time.Millisecond, 0), true
+	}
+	if l.obs.active() {
+		e := Event{Kind: Paced, Attempt: n, Hedge: k, Request: l.req, Delay: wait}
+		if capped {
+			e.Reason = ErrPaceCapped
+		}
+		l.obs.emit(ctx, e)
+	}
+	return sleep(ctx, wait)
+}
 
 // AdaptiveBudget makes the recommended retry budget: budget.Adaptive with
 // its defaults, whose share of traffic follows how often retries succeed,
@@ -42,6 +67,7 @@ type guards struct {
 
 	hedge     *hedge.Settings  // nil: no hedging
 	latencies *hedge.Latencies // the host's latencies, for an adaptive hedge delay
+	pacer     *ratelimit.Pacer // the host's quota, nil: no pacing
 }
 
 // isGuardRejection reports a refusal by a guard of rebound's own: it must
@@ -106,6 +132,11 @@ func (g *guards) attempt(ctx context.Context, n int, try tryFunc) (*http.Respons
 	}
 	actx, cancel := g.attemptContext(ctx)
 	resp, err := try(actx, n)
+	if g.pacer != nil && resp != nil {
+		if info, ok := ratelimit.Parse(resp.Header, time.Now()); ok {
+			g.pacer.Update(info)
+		}
+	}
 	if cancel != nil {
 		if resp != nil {
 			// The attempt's context must outlive RoundTrip: the caller still

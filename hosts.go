@@ -9,6 +9,7 @@ import (
 	"github.com/rebound-go/rebound/budget"
 	"github.com/rebound-go/rebound/bulkhead"
 	"github.com/rebound-go/rebound/hedge"
+	"github.com/rebound-go/rebound/ratelimit"
 	"github.com/rebound-go/rebound/throttle"
 )
 
@@ -21,6 +22,7 @@ type hostGuards struct {
 	breakers *breaker.Set
 	throttle *throttle.Settings
 	bulkhead *bulkhead.Settings
+	pace     *ratelimit.Settings
 	timeouts guards   // the attempt timeouts every host shares
 	hosts    sync.Map // key → *guards
 }
@@ -28,11 +30,11 @@ type hostGuards struct {
 // newHostGuards returns nil when no per-host guard is configured.
 func newHostGuards(cfg *Config, timeouts guards) (*hostGuards, error) {
 	adaptiveHedge := cfg.Hedge != nil && cfg.Hedge.Percentile > 0
-	if cfg.Budget == nil && cfg.Breaker == nil && cfg.Throttle == nil && cfg.Bulkhead == nil && !adaptiveHedge {
+	if cfg.Budget == nil && cfg.Breaker == nil && cfg.Throttle == nil && cfg.Bulkhead == nil && !adaptiveHedge && cfg.Pace == nil {
 		return nil, nil
 	}
 	onEvent := cfg.OnEvent
-	h := &hostGuards{key: cfg.Key, budget: cfg.Budget, throttle: cfg.Throttle, bulkhead: cfg.Bulkhead, timeouts: timeouts}
+	h := &hostGuards{key: cfg.Key, budget: cfg.Budget, throttle: cfg.Throttle, bulkhead: cfg.Bulkhead, pace: cfg.Pace, timeouts: timeouts}
 	if h.key == nil {
 		h.key = func(r *http.Request) string { return r.URL.Host }
 	}
@@ -80,6 +82,9 @@ func (h *hostGuards) forRequest(req *http.Request) *guards {
 	*g = h.timeouts
 	if g.hedge != nil && g.hedge.Percentile > 0 {
 		g.latencies = new(hedge.Latencies)
+	}
+	if h.pace != nil {
+		g.pacer = &ratelimit.Pacer{Settings: *h.pace}
 	}
 	if h.budget != nil {
 		g.budget = h.budget()

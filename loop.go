@@ -101,6 +101,11 @@ func (l *loop) observedAttempt(ctx context.Context, n, k, seq int, try tryFunc) 
 	if timed {
 		start = time.Now()
 	}
+	if l.g.pacer != nil {
+		if err := l.pace(ctx, n, k); err != nil {
+			return nil, err
+		}
+	}
 	if l.obs.active() {
 		l.obs.emit(ctx, Event{Kind: AttemptStart, Attempt: n, Hedge: k, Request: l.req})
 	}

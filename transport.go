@@ -10,6 +10,7 @@ import (
 	"github.com/rebound-go/rebound/budget"
 	"github.com/rebound-go/rebound/bulkhead"
 	"github.com/rebound-go/rebound/hedge"
+	"github.com/rebound-go/rebound/ratelimit"
 	"github.com/rebound-go/rebound/throttle"
 )
 
@@ -71,6 +72,18 @@ type Config struct {
 	// recent latencies). Only idempotent requests are hedged, unless the
 	// settings opt in; hedges spend the Budget like retries.
 	Hedge *hedge.Settings
+	// Pace, when set, reads each host's rate-limit headers (RateLimit,
+	// X-RateLimit-*, see package ratelimit) and, once little quota remains,
+	// spreads the next attempts over the time until it resets, so the
+	// client slows down before it is refused. A Paced event reports each
+	// wait.
+	Pace *ratelimit.Settings
+	// IdempotencyKey, when set, makes the Idempotency-Key header of a
+	// request that has none and whose method is not idempotent: one key
+	// per call, the same on every retry and hedge, so that a POST can be
+	// retried safely. The caller's own key is never replaced.
+	// NewIdempotencyKey is a good generator.
+	IdempotencyKey func() string
 	// Key names the host a request is for. nil means req.URL.Host.
 	Key func(*http.Request) string
 
@@ -94,6 +107,11 @@ func (c *Config) validate() error {
 	}
 	if c.Hedge != nil {
 		if err := c.Hedge.Validate(); err != nil {
+			return err
+		}
+	}
+	if c.Pace != nil {
+		if err := c.Pace.Validate(); err != nil {
 			return err
 		}
 	}
@@ -127,6 +145,7 @@ type Transport struct {
 	hosts     *hostGuards // nil: no per-host guard
 	timeouts  guards      // the attempt timeouts, shared by every host
 	fallback  func(*http.Request, *http.Response, error) (*http.Response, error)
+	idemKey   func() string
 }
 
 // NewTransport returns a Transport that sends attempts through next (nil
@@ -142,7 +161,8 @@ func NewTransport(next http.RoundTripper, cfg Config) (*Transport, error) {
 		maxBuffer: orDefault(cfg.MaxBufferedBody, DefaultMaxBufferedBody),
 		maxDrain:  orDefault(cfg.MaxDrain, DefaultMaxDrain),
 		timeouts:  guards{timeout: cfg.AttemptTimeout, fraction: cfg.AttemptTimeoutFraction, hedge: cfg.Hedge},
-		fallback:  cfg.Fallback}
+		fallback:  cfg.Fallback,
+		idemKey:   cfg.IdempotencyKey}
 	hosts, err := newHostGuards(&cfg, t.timeouts)
 	if err != nil {
 		return nil, err
@@ -163,6 +183,9 @@ func orDefault(v, def int64) int64 {
 
 // RoundTrip implements http.RoundTripper.
 func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
+	if t.idemKey != nil && !Idempotent(req) {
+		req = withIdempotencyKey(req, t.idemKey())
+	}
 	ctx := req.Context()
 	l := loop{retrier: t.retrier, obs: observer{onEvent: t.onEvent}, req: req, drain: t.maxDrain, stats: &t.stats}
 	if o := optionsFrom(ctx); o != nil {
