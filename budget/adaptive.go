@@ -2,6 +2,7 @@ package budget
 
 import (
 	"fmt"
+	"github.com/rebound-go/rebound/internal/window"
 	"math"
 	"sync"
 	"time"
@@ -88,12 +89,12 @@ type Adaptive struct {
 	reserve int64   // retries a window may take without a token, in millionths
 
 	mu      sync.Mutex
-	win     window  // retries over Window, for the reserve
-	balance int64   // in millionths of a token, in [-reserve, burst]
-	success float64 // decayed rate of retry success, starts at 0
-	seen    float64 // retry outcomes seen, counted up to 1/alpha
-	first   float64 // decayed rate of first-attempt success, starts at 0
-	firsts  float64 // first-attempt outcomes seen, counted up to 1/alpha
+	win     window.Window // retries over Window, for the reserve
+	balance int64         // in millionths of a token, in [-reserve, burst]
+	success float64       // decayed rate of retry success, starts at 0
+	seen    float64       // retry outcomes seen, counted up to 1/alpha
+	first   float64       // decayed rate of first-attempt success, starts at 0
+	firsts  float64       // first-attempt outcomes seen, counted up to 1/alpha
 }
 
 // NewAdaptive returns an Adaptive budget, or an error naming the first
@@ -134,7 +135,7 @@ func NewAdaptive(s AdaptiveSettings) (*Adaptive, error) {
 		alpha:   -math.Expm1(-math.Ln2 / float64(half)), // 1 - 2^(-1/half)
 		burst:   int64(burst) * micro,
 		reserve: toMicro(res),
-		win:     newWindow(w, n, now()),
+		win:     window.New(w, n, now()),
 	}, nil
 }
 
@@ -152,11 +153,11 @@ func (a *Adaptive) Withdraw() bool {
 	now := a.now()
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	if a.balance < micro && (a.win.total(now).retries+1)*micro > a.reserve {
+	if a.balance < micro && (a.win.Total(now)[retries]+1)*micro > a.reserve {
 		return false
 	}
 	a.balance = max(a.balance-micro, -a.reserve)
-	a.win.add(now, counts{retries: 1})
+	a.win.Add(now, window.Counts{retries: 1})
 	return true
 }
 

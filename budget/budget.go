@@ -27,3 +27,9 @@ type Budget interface {
 	// reported: it says nothing about the server.
 	Result(retry, ok bool)
 }
+
+// The two counters of the windows in this package (see internal/window).
+const (
+	requests = iota // first attempts
+	retries         // retries and hedges granted by Withdraw
+)

@@ -1,6 +1,7 @@
 package budget
 
 import (
+	"github.com/rebound-go/rebound/internal/window"
 	"sync"
 	"time"
 )
@@ -52,7 +53,7 @@ type Percent struct {
 	reserve int64 // retries a window may spend whatever its traffic
 
 	mu  sync.Mutex
-	win window
+	win window.Window
 }
 
 // NewPercent returns a Percent budget, or an error naming the first
@@ -75,7 +76,7 @@ func NewPercent(s PercentSettings) (*Percent, error) {
 		now:     now,
 		ratio:   toMicro(ratio),
 		reserve: toMicro(res),
-		win:     newWindow(w, n, now()),
+		win:     window.New(w, n, now()),
 	}, nil
 }
 
@@ -83,7 +84,7 @@ func NewPercent(s PercentSettings) (*Percent, error) {
 func (p *Percent) Request() {
 	now := p.now()
 	p.mu.Lock()
-	p.win.add(now, counts{requests: 1})
+	p.win.Add(now, window.Counts{requests: 1})
 	p.mu.Unlock()
 }
 
@@ -93,11 +94,11 @@ func (p *Percent) Withdraw() bool {
 	now := p.now()
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	t := p.win.total(now)
-	if (t.retries+1)*micro > p.ratio*t.requests+p.reserve {
+	t := p.win.Total(now)
+	if (t[retries]+1)*micro > p.ratio*t[requests]+p.reserve {
 		return false
 	}
-	p.win.add(now, counts{retries: 1})
+	p.win.Add(now, window.Counts{retries: 1})
 	return true
 }
 

@@ -3,6 +3,7 @@ package throttle
 import (
 	"errors"
 	"fmt"
+	"github.com/rebound-go/rebound/internal/window"
 	"math"
 	"math/rand/v2"
 	"sync"
@@ -70,7 +71,7 @@ type Throttle struct {
 	k    float64
 
 	mu  sync.Mutex
-	win window
+	win window.Window
 }
 
 // New returns a Throttle, or an error naming the first setting that is
@@ -105,7 +106,7 @@ func New(s Settings) (*Throttle, error) {
 	if t.rand == nil {
 		t.rand = rand.Float64
 	}
-	t.win = newWindow(w, n, t.now())
+	t.win = window.New(w, n, t.now())
 	return t, nil
 }
 
@@ -115,8 +116,8 @@ func New(s Settings) (*Throttle, error) {
 func (t *Throttle) Allow() error {
 	now := t.now()
 	t.mu.Lock()
-	p := t.probability(t.win.total(now))
-	t.win.add(now, counts{requests: 1})
+	p := t.probability(t.win.Total(now))
+	t.win.Add(now, window.Counts{requests: 1})
 	t.mu.Unlock()
 	if p > 0 && t.rand() < p {
 		return ErrThrottled
@@ -135,7 +136,7 @@ func (t *Throttle) Record(accepted bool) {
 	}
 	now := t.now()
 	t.mu.Lock()
-	t.win.add(now, counts{accepts: 1})
+	t.win.Add(now, window.Counts{accepts: 1})
 	t.mu.Unlock()
 }
 
@@ -145,10 +146,16 @@ func (t *Throttle) Probability() float64 {
 	now := t.now()
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	return t.probability(t.win.total(now))
+	return t.probability(t.win.Total(now))
 }
 
-func (t *Throttle) probability(c counts) float64 {
-	r := float64(c.requests)
-	return max(0, (r-t.k*float64(c.accepts))/(r+1))
+func (t *Throttle) probability(c window.Counts) float64 {
+	r := float64(c[requests])
+	return max(0, (r-t.k*float64(c[accepts]))/(r+1))
 }
+
+// The two counters of a Throttle's window (see internal/window).
+const (
+	requests = iota // calls Allow saw, those it rejected included
+	accepts         // calls the backend accepted
+)
