@@ -40,21 +40,49 @@ func prepareBody(req *http.Request, maxBuffer int64, attempts int) (replayBody, 
 	case maxBuffer < 0:
 		return replayBody{mode: streamed, stream: &trackedBody{r: req.Body, c: req.Body}}, nil
 	}
-	var b bytes.Buffer
-	if req.ContentLength > 0 && req.ContentLength <= maxBuffer {
-		b.Grow(int(req.ContentLength) + bytes.MinRead)
-	}
-	if _, err := b.ReadFrom(io.LimitReader(req.Body, maxBuffer+1)); err != nil {
+	buf, err := readUpTo(req.Body, maxBuffer+1, req.ContentLength)
+	if err != nil {
 		req.Body.Close()
 		return replayBody{}, fmt.Errorf("rebound: reading request body: %w", err)
 	}
-	if int64(b.Len()) <= maxBuffer {
+	if int64(len(buf)) <= maxBuffer {
 		req.Body.Close()
-		return replayBody{mode: buffered, buf: b.Bytes()}, nil
+		return replayBody{mode: buffered, buf: buf}, nil
 	}
 	// Too large to hold: stream what was read, then the rest.
-	r := io.MultiReader(bytes.NewReader(b.Bytes()), req.Body)
+	r := io.MultiReader(bytes.NewReader(buf), req.Body)
 	return replayBody{mode: streamed, stream: &trackedBody{r: r, c: req.Body}}, nil
+}
+
+// readUpTo reads r until EOF or limit bytes. Its buffer grows by doubling
+// but never past limit, so a body just over the cap costs the cap, not
+// twice it (bytes.Buffer would double again to make room for one byte).
+// size, when known, sizes the buffer at once.
+func readUpTo(r io.Reader, limit, size int64) ([]byte, error) {
+	c := int64(512)
+	if size > 0 {
+		c = size + 1 // +1 to see EOF without growing
+	}
+	buf := make([]byte, 0, min(c, limit))
+	for {
+		if len(buf) == cap(buf) {
+			if int64(len(buf)) >= limit {
+				return buf, nil
+			}
+			buf = append(buf, 0)[:len(buf)] // let append pick the growth…
+			if int64(cap(buf)) > limit {    // …but never past the limit
+				buf = append(make([]byte, 0, limit), buf...)
+			}
+		}
+		n, err := r.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+n]
+		if err == io.EOF {
+			return buf, nil
+		}
+		if err != nil {
+			return buf, err
+		}
+	}
 }
 
 // request returns the request for attempt n. It never changes req.

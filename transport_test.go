@@ -410,3 +410,22 @@ func TestBodyReplay(t *testing.T) {
 		})
 	}
 }
+
+func TestReadUpTo(t *testing.T) {
+	for _, tt := range []struct {
+		size, limit, hint int64
+		wantLen, maxCap   int64
+	}{
+		{0, 100, -1, 0, 100},
+		{50, 100, -1, 50, 100},
+		{100, 101, -1, 100, 101},
+		{5000, 1001, -1, 1001, 1001}, // over the cap: the cap, never twice it
+		{300, 1000, 300, 300, 301},
+		{1 << 20, 1<<20 + 1, -1, 1 << 20, 1<<20 + 1},
+	} {
+		buf, err := readUpTo(io.LimitReader(strings.NewReader(strings.Repeat("x", int(tt.size))), tt.size), tt.limit, tt.hint)
+		if err != nil || int64(len(buf)) != tt.wantLen || int64(cap(buf)) > tt.maxCap {
+			t.Errorf("%+v: len %d cap %d err %v", tt, len(buf), cap(buf), err)
+		}
+	}
+}
