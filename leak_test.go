@@ -1,42 +1,19 @@
 package rebound
 
 import (
-	"runtime"
-	"strings"
 	"testing"
-	"time"
+
+	"github.com/rebound-go/rebound/internal/leaktest"
 )
 
-// checkGoroutines records the goroutines running now and, when the test
-// ends, fails it if more remain once idle connections have had a moment to
-// close. Tests inside a synctest bubble get this check from synctest itself;
-// this one is for tests on real loopback servers.
+// checkGoroutines fails t if goroutines of net/http or rebound outlive it,
+// once the closeIdle functions (idle connections) have run. Tests inside a
+// synctest bubble get this check from synctest itself; this one is for
+// tests on real loopback servers.
 func checkGoroutines(t *testing.T, closeIdle ...func()) {
 	t.Helper()
-	before := runtime.NumGoroutine()
-	t.Cleanup(func() {
-		for _, f := range closeIdle {
-			f()
-		}
-		deadline := time.Now().Add(5 * time.Second)
-		for runtime.NumGoroutine() > before && time.Now().Before(deadline) {
-			<-time.After(10 * time.Millisecond) // wait for connection goroutines to notice their close
-		}
-		if n := runtime.NumGoroutine(); n > before {
-			buf := make([]byte, 1<<16)
-			buf = buf[:runtime.Stack(buf, true)]
-			t.Errorf("%d goroutines left behind (before %d, after %d):\n%s", n-before, before, n, leakedStacks(string(buf)))
-		}
-	})
-}
-
-func leakedStacks(all string) string {
-	var out []string
-	for _, g := range strings.Split(all, "\n\n") {
-		if !strings.Contains(g, "testing.tRunner") && !strings.Contains(g, "runtime.goexit") {
-			continue
-		}
-		out = append(out, g)
+	leaktest.Check(t, "rebound-go/rebound.")
+	for _, f := range closeIdle {
+		t.Cleanup(f)
 	}
-	return strings.Join(out, "\n\n")
 }

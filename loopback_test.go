@@ -71,6 +71,7 @@ type opaqueReader struct{ r io.Reader }
 func (o opaqueReader) Read(p []byte) (int, error) { return o.r.Read(p) }
 
 func TestPostBodyIntegrityOnLoopback(t *testing.T) {
+	checkGoroutines(t) // first, so that it runs after the servers close
 	var mismatches atomic.Int64
 	attempts := sync.Map{} // request id → attempts seen
 	srv := newLoopbackServer(t, func(w http.ResponseWriter, r *http.Request) {
@@ -90,7 +91,7 @@ func TestPostBodyIntegrityOnLoopback(t *testing.T) {
 		w.WriteHeader(http.StatusOK)
 	})
 	inner := pooledTransport(0)
-	checkGoroutines(t, inner.CloseIdleConnections)
+	t.Cleanup(inner.CloseIdleConnections)
 	rt, err := NewTransport(inner, Config{Policy: Policy{Backoff: fastBackoff}, MaxBufferedBody: 16 << 20})
 	if err != nil {
 		t.Fatal(err)
@@ -183,6 +184,7 @@ func TestConnectionsReusedUnderFailures(t *testing.T) {
 // attempts) to a server that answers 503 with an error page on a
 // deterministic 30 % of attempts.
 func runThirtyPercent(t *testing.T, maxDrain int64) (conns, ok, total int64) {
+	checkGoroutines(t) // first, so that it runs after the servers close
 	const callers, perCaller = 32, 40
 	var seen sync.Map
 	srv := newLoopbackServer(t, func(w http.ResponseWriter, r *http.Request) {
@@ -198,7 +200,7 @@ func runThirtyPercent(t *testing.T, maxDrain int64) (conns, ok, total int64) {
 		io.WriteString(w, "ok")
 	})
 	inner := pooledTransport(callers)
-	checkGoroutines(t, inner.CloseIdleConnections)
+	t.Cleanup(inner.CloseIdleConnections)
 	rt, _ := NewTransport(inner, Config{Policy: Policy{Attempts: 4, Backoff: fastBackoff}, MaxDrain: maxDrain})
 	client := &http.Client{Transport: rt}
 	var okN atomic.Int64
@@ -266,6 +268,7 @@ func TestRealErrorsClassified(t *testing.T) {
 // body: the caller sees the error, and rebound makes no further attempt
 // once a response was handed over.
 func TestResetInFinalBodyIsTheCallersToSee(t *testing.T) {
+	checkGoroutines(t) // first, so that it runs after the servers close
 	srv := newLoopbackServer(t, func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Length", "1000")
 		w.WriteHeader(200)
@@ -276,7 +279,7 @@ func TestResetInFinalBodyIsTheCallersToSee(t *testing.T) {
 		}
 	})
 	inner := pooledTransport(0)
-	checkGoroutines(t, inner.CloseIdleConnections)
+	t.Cleanup(inner.CloseIdleConnections)
 	rt, _ := NewTransport(inner, Config{Policy: Policy{Backoff: fastBackoff}})
 	resp, err := (&http.Client{Transport: rt}).Get(srv.URL)
 	if err != nil {

@@ -4,57 +4,23 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/rebound-go/rebound/internal/leaktest"
 	"io"
 	"net"
 	"net/http"
-	"os"
-	"runtime"
-	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/rebound-go/rebound/faults"
 )
 
-func TestMain(m *testing.M) {
-	code := m.Run()
-	if code == 0 {
-		if leaked := leakedGoroutines(); leaked != "" {
-			fmt.Fprintf(os.Stderr, "goroutines left after the tests:\n%s", leaked)
-			code = 1
-		}
-	}
-	os.Exit(code)
-}
-
-// leakedGoroutines waits up to five seconds for the goroutines of
-// servers, connections and this package to end, and describes those
-// that remain.
-func leakedGoroutines() string {
-	var stacks []string
-	for deadline := time.Now().Add(5 * time.Second); ; {
-		stacks = stacks[:0]
-		buf := make([]byte, 1<<20)
-		buf = buf[:runtime.Stack(buf, true)]
-		for g := range strings.SplitSeq(string(buf), "\n\n") {
-			ours := strings.Contains(g, "net/http.") || strings.Contains(g, "rebound/faults.")
-			if ours && !strings.Contains(g, "leakedGoroutines") && !strings.Contains(g, "testing.tRunner") {
-				stacks = append(stacks, g)
-			}
-		}
-		if len(stacks) == 0 || time.Now().After(deadline) {
-			return strings.Join(stacks, "\n\n")
-		}
-		time.Sleep(10 * time.Millisecond) // polling for exit, not proving a schedule
-	}
-}
+func TestMain(m *testing.M) { leaktest.Main(m, "rebound/faults.") }
 
 // checkLeaks fails t if goroutines of servers or connections outlive it.
 // Call it first, so it runs after every other cleanup.
 func checkLeaks(t *testing.T) {
 	t.Cleanup(func() {
-		if leaked := leakedGoroutines(); leaked != "" {
+		if leaked := leaktest.Leaked("rebound/faults."); leaked != "" {
 			t.Errorf("goroutines left:\n%s", leaked)
 		}
 	})
