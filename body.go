@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"io"
+	"math"
 	"net/http"
 	"sync"
 	"sync/atomic"
@@ -40,7 +41,11 @@ func prepareBody(req *http.Request, maxBuffer int64, attempts int) (replayBody, 
 	case maxBuffer < 0:
 		return replayBody{mode: streamed, stream: &trackedBody{r: req.Body, c: req.Body}}, nil
 	}
-	buf, err := readUpTo(req.Body, maxBuffer+1, req.ContentLength)
+	limit := maxBuffer
+	if limit < math.MaxInt64 {
+		limit++ // one byte more tells a body over the cap
+	}
+	buf, err := readUpTo(req.Body, limit, req.ContentLength)
 	if err != nil {
 		req.Body.Close()
 		return replayBody{}, fmt.Errorf("rebound: reading request body: %w", err)
@@ -57,11 +62,12 @@ func prepareBody(req *http.Request, maxBuffer int64, attempts int) (replayBody, 
 // readUpTo reads r until EOF or limit bytes. Its buffer grows by doubling
 // but never past limit, so a body just over the cap costs the cap, not
 // twice it (bytes.Buffer would double again to make room for one byte).
-// size, when known, sizes the buffer at once.
+// size, when known and below the limit, sizes the buffer at once, up to
+// maxUpFront: a declared length is a claim, not bytes.
 func readUpTo(r io.Reader, limit, size int64) ([]byte, error) {
 	c := int64(512)
-	if size > 0 {
-		c = size + 1 // +1 to see EOF without growing
+	if size > 0 && size < limit {
+		c = min(size+1, maxUpFront) // +1 to see EOF without growing
 	}
 	buf := make([]byte, 0, min(c, limit))
 	for {
@@ -84,6 +90,10 @@ func readUpTo(r io.Reader, limit, size int64) ([]byte, error) {
 		}
 	}
 }
+
+// maxUpFront bounds what a declared Content-Length may make readUpTo
+// allocate before the bytes arrive.
+const maxUpFront = 1 << 20
 
 // request returns the request for attempt n. It never changes req.
 func (b *replayBody) request(req *http.Request, n int) (*http.Request, error) {

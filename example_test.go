@@ -53,7 +53,8 @@ func ExampleNewTransport() {
 	// Output: 200 hello after 2 retries
 }
 
-// The drop-in Client, with the attempt log of one call.
+// The drop-in Client, with the attempt log of one call. The server says
+// "Retry-After: 0"; a server's wait is a floor, so the backoff holds.
 func ExampleClient_DoLogged() {
 	srv := flaky()
 	defer srv.Close()
@@ -72,8 +73,8 @@ func ExampleClient_DoLogged() {
 		fmt.Println(a.Attempt, a.Status, a.WaitWhy)
 	}
 	// Output:
-	// 1 503 server asked (Retry-After)
-	// 2 503 server asked (Retry-After)
+	// 1 503 backoff
+	// 2 503 backoff
 	// 3 200
 }
 

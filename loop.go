@@ -65,10 +65,15 @@ func (l *loop) run(ctx context.Context, body *replayBody, step stepFunc) result 
 		resp, err := step(ctx, n)
 		o := Outcome{Attempt: n, Request: l.req, Response: resp, Err: err, PrevDelay: prev}
 		if !l.retrier.ShouldRetry(ctx, o) {
-			if err == nil {
-				return result{resp: resp, attempts: n, good: true}
+			if err != nil {
+				return l.fail(ctx, n, err)
 			}
-			return l.fail(ctx, n, err)
+			if ctx.Err() != nil && l.retrier.ShouldRetry(context.WithoutCancel(ctx), o) {
+				// The context ended as a retryable answer came: a give-up,
+				// not a success, though the caller still gets the answer.
+				return l.giveUp(ctx, n, ctx.Err(), resp, nil)
+			}
+			return result{resp: resp, attempts: n, good: true}
 		}
 		delay, source, reason := l.nextWait(ctx, n, limit, body, o)
 		if reason != nil {
@@ -218,12 +223,21 @@ func sleep(ctx context.Context, d time.Duration) error {
 	}
 }
 
-// discard drains up to limit bytes of a response the caller will never see,
-// so its connection can go back to the pool, then closes it. A longer body
-// is cut off: closing it costs one connection, reading it could cost more.
+// drainTime bounds the drain of a discarded response in time, as MaxDrain
+// bounds it in bytes: a body that trickles is not worth its connection.
+const drainTime = 100 * time.Millisecond
+
+// discard drains up to limit bytes of a response the caller will never
+// see, for at most drainTime, so its connection can go back to the pool,
+// then closes it. A longer or slower body is cut off: closing it costs one
+// connection, reading it could cost more. The cut closes the body while
+// the drain reads it, which net/http's bodies allow; a body of another
+// RoundTripper must allow it too.
 func discard(resp *http.Response, limit int64) {
 	if limit > 0 {
+		cut := time.AfterFunc(drainTime, func() { resp.Body.Close() })
 		io.CopyN(io.Discard, resp.Body, limit)
+		cut.Stop()
 	}
 	resp.Body.Close()
 }

@@ -35,8 +35,9 @@ var DefaultBackoff backoff.Strategy = backoff.Exponential{
 //
 //   - 3 attempts in total ([DefaultAttempts]);
 //   - [DefaultBackoff]: 100 ms doubling to 5 s, equal jitter;
-//   - Retry-After (both forms) on 429 and 503 sets the wait, up to 30 s
-//     ([DefaultMaxRetryAfter]); a longer one ends the loop at once;
+//   - Retry-After (both forms) on 429 and 503 sets the wait when it is
+//     longer than the backoff's, up to 30 s ([DefaultMaxRetryAfter]); a
+//     longer one ends the loop at once;
 //   - retried for every method: errors where nothing reached the server
 //     (dial errors such as connection refused) and 429;
 //   - retried for idempotent requests only (GET, HEAD, OPTIONS, TRACE, PUT,
@@ -170,24 +171,18 @@ func (p *Policy) idempotent(req *http.Request) bool {
 }
 
 // Delay implements [Retrier]: the server's Retry-After on 429 and 503 (or a
-// wait asked for through [RetryAfter]) when there is one, else the backoff.
+// wait asked for through [RetryAfter]) when it is longer than the backoff,
+// else the backoff.
 func (p *Policy) Delay(o Outcome) (time.Duration, error) {
 	d, _, err := p.delay(o)
 	return d, err
 }
 
-// delay also says where the wait came from, for the attempt log.
+// delay also says where the wait came from, for the attempt log. A wait
+// the server asks for is a floor, not a schedule: the backoff still holds
+// when the server asks for less (a hostile or careless "Retry-After: 0"
+// must not turn unlimited attempts into a flood).
 func (p *Policy) delay(o Outcome) (time.Duration, waitSource, error) {
-	if asked, ok := p.serverWait(o); ok {
-		limit := p.MaxRetryAfter
-		if limit == 0 {
-			limit = DefaultMaxRetryAfter
-		}
-		if asked > limit {
-			return 0, fromServer, fmt.Errorf("%w: asked %v, cap %v", ErrRetryAfterTooLong, asked, limit)
-		}
-		return asked, fromServer, nil
-	}
 	b := p.Backoff
 	if b == nil {
 		b = DefaultBackoff
@@ -196,7 +191,20 @@ func (p *Policy) delay(o Outcome) (time.Duration, waitSource, error) {
 	if p.Rand != nil {
 		u = p.Rand
 	}
-	return b.Delay(o.Attempt, o.PrevDelay, u()), fromBackoff, nil
+	backoff := b.Delay(o.Attempt, o.PrevDelay, u())
+	if asked, ok := p.serverWait(o); ok {
+		limit := p.MaxRetryAfter
+		if limit == 0 {
+			limit = DefaultMaxRetryAfter
+		}
+		if asked > limit {
+			return 0, fromServer, fmt.Errorf("%w: asked %v, cap %v", ErrRetryAfterTooLong, asked, limit)
+		}
+		if asked >= backoff {
+			return asked, fromServer, nil
+		}
+	}
+	return backoff, fromBackoff, nil
 }
 
 // serverWait finds a wait the server or the operation asked for.

@@ -156,7 +156,8 @@ func TestRetryAfter(t *testing.T) {
 	}{
 		{name: "delta seconds", first: func(time.Time) step { return retryAfter(503, "2") }, wantGap: 2 * time.Second, wantWhy: "Retry-After"},
 		{name: "HTTP-date", first: func(now time.Time) step { return retryAfter(429, now.Add(3*time.Second).UTC().Format(http.TimeFormat)) }, wantGap: 3 * time.Second, wantWhy: "Retry-After"},
-		{name: "date in the past", first: func(now time.Time) step { return retryAfter(429, now.Add(-time.Hour).UTC().Format(http.TimeFormat)) }, wantGap: 0, wantWhy: "Retry-After"},
+		{name: "date in the past: the backoff still holds", first: func(now time.Time) step { return retryAfter(429, now.Add(-time.Hour).UTC().Format(http.TimeFormat)) }, wantGap: 100 * time.Millisecond, wantWhy: "backoff"},
+		{name: "zero: the backoff still holds", first: func(time.Time) step { return retryAfter(503, "0") }, wantGap: 100 * time.Millisecond, wantWhy: "backoff"},
 		{name: "garbage falls back to backoff", first: func(time.Time) step { return retryAfter(503, "soon") }, wantGap: 100 * time.Millisecond, wantWhy: "backoff"},
 		{name: "ignored on 500", first: func(time.Time) step { return retryAfter(500, "7") }, wantGap: 100 * time.Millisecond, wantWhy: "backoff"},
 		{name: "over the cap: last response at once", first: func(time.Time) step { return retryAfter(503, "5") }, max: time.Second, wantGap: -1, wantStop: ErrRetryAfterTooLong},

@@ -151,6 +151,9 @@ func capAt(d, limit time.Duration) time.Duration {
 
 // satMul multiplies without overflowing into negative durations.
 func satMul(d time.Duration, f float64) time.Duration {
+	if d == 0 {
+		return 0 // and not 0·Inf = NaN
+	}
 	v := float64(d) * f
 	if v >= math.MaxInt64 || math.IsNaN(v) {
 		return math.MaxInt64

@@ -2,6 +2,7 @@ package backoff
 
 import (
 	"fmt"
+	"math"
 	"time"
 )
 
@@ -49,7 +50,11 @@ func (j Jitter) Apply(d time.Duration, u float64) time.Duration {
 	case equal:
 		return d/2 + time.Duration(u*float64(d-d/2))
 	case proportional:
-		return max(0, d+time.Duration((2*u-1)*j.fraction*float64(d)))
+		v := float64(d) * (1 + (2*u-1)*j.fraction)
+		if v >= math.MaxInt64 {
+			return math.MaxInt64
+		}
+		return max(0, time.Duration(v))
 	}
 	return d
 }

@@ -117,6 +117,9 @@ type Settings struct {
 const (
 	defaultConsecutiveFailures = 5
 	defaultWindowSize          = 100
+	maxWindowSize              = 1_000_000 // a byte a call: 1 MB
+	maxWindowBuckets           = 10_000    // 24 bytes a bucket
+	maxDuration                = 24 * time.Hour
 	defaultWindowBuckets       = 10
 	defaultMinimumCalls        = 20
 	defaultOpenTimeout         = 30 * time.Second
@@ -175,6 +178,9 @@ func (s *Settings) config() (config, error) {
 	}
 	if c.slowDuration < 0 {
 		return c, fmt.Errorf("breaker: SlowCallDuration %v is negative", c.slowDuration)
+	}
+	if c.slowDuration > maxDuration {
+		return c, fmt.Errorf("breaker: SlowCallDuration %v is more than %v: no call is that slow, and time sums would overflow", c.slowDuration, maxDuration)
 	}
 	if c.slowRate != 0 && c.slowDuration == 0 {
 		return c, fmt.Errorf("breaker: SlowCallRate %v is set but SlowCallDuration is zero", c.slowRate)
@@ -244,6 +250,12 @@ func (s *Settings) config() (config, error) {
 func (c *config) checkWindow() error {
 	if c.windowSize < 0 {
 		return fmt.Errorf("breaker: WindowSize %d is negative", c.windowSize)
+	}
+	if c.windowSize > maxWindowSize {
+		return fmt.Errorf("breaker: WindowSize %d is more than %d", c.windowSize, maxWindowSize)
+	}
+	if c.windowBuckets > maxWindowBuckets {
+		return fmt.Errorf("breaker: WindowBuckets %d is more than %d", c.windowBuckets, maxWindowBuckets)
 	}
 	if c.windowDuration < 0 {
 		return fmt.Errorf("breaker: WindowDuration %v is negative", c.windowDuration)

@@ -55,7 +55,7 @@ func TestBuckets(t *testing.T) {
 		if i < 0 || i >= nBuckets {
 			t.Fatalf("bucket %d for %v", i, d)
 		}
-		if d > bucketBase && d < 30*time.Minute && (bucketUpper(i) < d || float64(bucketUpper(i)) > float64(d)*1.1) {
+		if d > bucketBase && d < 5*time.Minute && (bucketUpper(i) < d || float64(bucketUpper(i)) > float64(d)*1.1) {
 			t.Errorf("%v lands in bucket %d with upper edge %v", d, i, bucketUpper(i))
 		}
 	}

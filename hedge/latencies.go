@@ -7,7 +7,8 @@ import (
 )
 
 // The histogram's buckets grow by 2^(1/8) (9 %) from 10 µs: 200 buckets
-// reach past 30 minutes, and any percentile is known to within 9 %.
+// reach about 5 minutes (longer latencies land in the last one), and any
+// percentile below that is known to within 9 %.
 const (
 	nBuckets    = 200
 	bucketBase  = 10 * time.Microsecond
