@@ -53,7 +53,8 @@ func ExampleAdaptiveBudget() {
 }
 
 // A per-host breaker: after it trips, calls fail at once with
-// breaker.ErrCircuitOpen, without touching the network, and are not retried.
+// breaker.ErrCircuitOpen, without touching the network, and are not
+// retried. The call that tripped it gets its last 503 back.
 func ExampleConfig_breaker() {
 	var hits atomic.Int64
 	srv := down(&hits)
@@ -71,7 +72,7 @@ func ExampleConfig_breaker() {
 		}
 	}
 	fmt.Printf("server saw %d requests; %d of 20 calls refused by the breaker\n", hits.Load(), open)
-	// Output: server saw 5 requests; 18 of 20 calls refused by the breaker
+	// Output: server saw 5 requests; 17 of 20 calls refused by the breaker
 }
 
 // Hedging: when the first attempt is slower than the delay, a second copy

@@ -44,10 +44,12 @@ func TestBreakerInTransport(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		// Three 503s trip the breaker; the fourth attempt is refused and not retried.
-		_, err = get(t, rt, context.Background())
-		if !errors.Is(err, breaker.ErrCircuitOpen) || f.callCount() != 3 {
-			t.Fatalf("err %v after %d calls", err, f.callCount())
+		// Three 503s trip the breaker; the retry it would refuse is not made,
+		// and the last 503 comes back with the breaker as the reason.
+		log := new(AttemptLog)
+		resp, err := get(t, rt, WithAttemptLog(context.Background(), log))
+		if err != nil || resp.StatusCode != 503 || f.callCount() != 3 || !errors.Is(log.GaveUp(), breaker.ErrCircuitOpen) {
+			t.Fatalf("%v, err %v after %d calls, log reason %v", resp, err, f.callCount(), log.GaveUp())
 		}
 		// While open: refused at once, no network.
 		start := time.Now()
@@ -61,7 +63,7 @@ func TestBreakerInTransport(t *testing.T) {
 		f.mu.Lock()
 		f.steps = []step{status(200)}
 		f.mu.Unlock()
-		resp, err := get(t, rt, context.Background())
+		resp, err = get(t, rt, context.Background())
 		if err != nil || resp.StatusCode != 200 {
 			t.Fatalf("after the open period: %v %v", resp, err)
 		}

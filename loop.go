@@ -134,9 +134,11 @@ func (l *loop) observedAttempt(ctx context.Context, n, k, seq int, try tryFunc) 
 // report tells the budget how an attempt went. Attempts the caller
 // abandoned and refusals of rebound's own guards say nothing of the server.
 func (l *loop) report(ctx context.Context, retry bool, resp *http.Response, err error) {
-	if l.g.budget != nil && (err == nil || (ctx.Err() == nil && !isGuardRejection(err))) {
-		// A 429 counts as failed here: it is what a retry answers.
-		l.g.budget.Result(retry, verdict(ctx, resp, err) == breaker.Success)
+	if l.g.budget == nil || (err != nil && (ctx.Err() != nil || isGuardRejection(err))) {
+		return
+	}
+	if v := verdict(ctx, resp, err); v != breaker.Ignore { // a 429 is a quota, not a failure
+		l.g.budget.Result(retry, v == breaker.Success)
 	}
 }
 
@@ -164,7 +166,13 @@ func (l *loop) nextWait(ctx context.Context, n, limit int, body *replayBody, o O
 	if deadline, ok := ctx.Deadline(); ok && time.Until(deadline) < delay {
 		return 0, 0, ErrWaitPastDeadline
 	}
-	if l.g.budget != nil && !l.g.budget.Withdraw() {
+	if l.g.breaker != nil && l.g.breaker.State() == breaker.Open {
+		// The retry would be refused: stop now, with the answer in hand.
+		return 0, 0, breaker.ErrCircuitOpen
+	}
+	// A wait the server asked for is its own schedule for the retry, not
+	// load the client adds on its own: it does not spend the budget.
+	if source != fromServer && l.g.budget != nil && !l.g.budget.Withdraw() {
 		return 0, 0, ErrBudgetExhausted
 	}
 	return delay, source, nil

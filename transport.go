@@ -52,11 +52,14 @@ type Config struct {
 
 	// Budget makes the retry budget of one host: a retry goes out only if
 	// the budget allows, else the last result goes back (ErrBudgetExhausted).
+	// A retry at a time the server asked for (Retry-After) does not spend
+	// it, and a 429 does not count as a failure: a quota is not an outage.
 	// AdaptiveBudget is the recommended one.
 	Budget func() budget.Budget
 	// Breaker, when set, gives each host a circuit breaker with these
 	// settings. A call it rejects returns breaker.ErrCircuitOpen at once,
-	// never retried. 5xx and network errors count as failures; 429 and
+	// never retried; a call whose retry it would reject gets the last
+	// answer back, with ErrCircuitOpen as the reason in its attempt log. 5xx and network errors count as failures; 429 and
 	// calls the caller cancelled do not count; everything else succeeds.
 	Breaker *breaker.Settings
 	// Throttle, when set, gives each host adaptive client-side throttling

@@ -42,7 +42,7 @@ func (i Info) Known() bool { return i.Remaining >= 0 || !i.Reset.IsZero() }
 func Parse(h http.Header, now time.Time) (info Info, ok bool) {
 	info = Info{Limit: -1, Remaining: -1}
 	// IETF structured fields: RateLimit: "default";r=50;t=30
-	if v := h.Get("RateLimit"); v != "" {
+	if v := get(h, "Ratelimit"); v != "" {
 		if r, t, found := structured(v, "r", "t"); found {
 			info.Remaining = r
 			info.Reset = resetIn(t, now)
@@ -50,29 +50,44 @@ func Parse(h http.Header, now time.Time) (info Info, ok bool) {
 			parseDraft3(v, &info, now) // RateLimit: limit=100, remaining=50, reset=30
 		}
 	}
-	if v := h.Get("RateLimit-Policy"); v != "" && info.Limit < 0 {
+	if v := get(h, "Ratelimit-Policy"); v != "" && info.Limit < 0 {
 		if q, _, found := structured(v, "q", "w"); found {
 			info.Limit = q
 		}
 	}
-	for _, p := range []string{"RateLimit-", "X-RateLimit-"} {
+	for _, f := range fieldSets {
 		if info.Limit < 0 {
-			info.Limit = number(h.Get(p + "Limit"))
+			info.Limit = number(get(h, f.limit))
 		}
 		if info.Remaining < 0 {
-			info.Remaining = number(h.Get(p + "Remaining"))
+			info.Remaining = number(get(h, f.remaining))
 		}
 		if info.Reset.IsZero() {
-			info.Reset = resetAt(h.Get(p+"Reset"), now)
+			info.Reset = resetAt(get(h, f.reset), now)
 		}
 	}
-	if v := h.Get("X-Ratelimit-Retryafter"); v != "" && info.Reset.IsZero() {
+	if v := get(h, "X-Ratelimit-Retryafter"); v != "" && info.Reset.IsZero() {
 		if at := resetAt(v, now); !at.IsZero() {
 			info.Reset = at
 			info.Remaining = 0
 		}
 	}
 	return info, info.Known()
+}
+
+// fieldSets are the separate-field forms, in canonical spelling so that a
+// lookup costs no allocation (Header.Get canonicalises its key each time).
+var fieldSets = [...]struct{ limit, remaining, reset string }{
+	{"Ratelimit-Limit", "Ratelimit-Remaining", "Ratelimit-Reset"},
+	{"X-Ratelimit-Limit", "X-Ratelimit-Remaining", "X-Ratelimit-Reset"},
+}
+
+// get reads a field by its canonical key.
+func get(h http.Header, canonical string) string {
+	if v := h[canonical]; len(v) > 0 {
+		return v[0]
+	}
+	return ""
 }
 
 // number reads a non-negative integer, or -1. Values too large for an int

@@ -77,3 +77,10 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+func TestParseAllocatesNothingWithoutFields(t *testing.T) {
+	h := http.Header{"Content-Type": {"text/plain"}}
+	if n := testing.AllocsPerRun(100, func() { Parse(h, now) }); n != 0 {
+		t.Fatalf("%v allocations per Parse of a header without rate-limit fields", n)
+	}
+}
