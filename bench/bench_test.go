@@ -88,7 +88,10 @@ func TestHappyPathAllClients(t *testing.T) {
 
 // TestSmoke runs every workload through every client at a small scale and
 // checks that the harness's counts add up. It asserts correctness, never
-// speed: the published numbers come from cmd/faultbench.
+// speed: the published numbers come from cmd/faultbench. Every client runs
+// on every workload here, also where cmd/faultbench leaves a variant out
+// (Constructor.Only), so that no combination breaks unseen; -short keeps
+// to the published combinations.
 func TestSmoke(t *testing.T) {
 	o := harness.Options{N: 24, C: 4, Seed: 1, Timeout: 30 * time.Second}
 	if testing.Short() {
@@ -103,6 +106,9 @@ func TestSmoke(t *testing.T) {
 		t.Run(w.Name, func(t *testing.T) {
 			t.Parallel()
 			for _, c := range cs {
+				if testing.Short() && !c.RunsOn(w.Name) {
+					continue
+				}
 				r, err := harness.Run(w, c, o.Seed)
 				if err != nil {
 					t.Fatal(err)
@@ -151,10 +157,43 @@ func check(t *testing.T, w harness.Workload, r *harness.Result) {
 	if strings.HasPrefix(name, "rebound") && s.BadBodies != 0 {
 		t.Errorf("%s: the server saw %d bodies that did not match their checksum", name, s.BadBodies)
 	}
+	// Only a cancelled hedge may leave a body unfinished.
+	if strings.HasPrefix(name, "rebound") && !strings.Contains(name, "hedge") && s.CutBodies != 0 {
+		t.Errorf("%s: the server saw %d bodies cut short", name, s.CutBodies)
+	}
 	if w.Name == "outage" && r.OK != 0 {
 		t.Errorf("%s: %d successes in an outage", name, r.OK)
 	}
 	if w.Name == "503-30%" && name != clients.Baseline && r.LoadFactor() <= 1 {
 		t.Errorf("%s never retried a 503: %.2f requests per call", name, r.LoadFactor())
+	}
+}
+
+// TestPinnedConnections: with MaxConnsPerHost = callers under it, plain
+// net/http and rebound (which drains what it discards) never need a
+// connection beyond one per caller, faults or not; hedging is left out,
+// since a cancelled hedge closes its connection by design.
+func TestPinnedConnections(t *testing.T) {
+	o := harness.Options{N: 96, C: 8, Seed: 1, Timeout: 30 * time.Second}
+	ws := []harness.Workload{harness.Pinned(harness.NoFaults(o))}
+	for _, w := range harness.Workloads(o) {
+		if w.Name == "503-30%" || w.Name == "outage" {
+			ws = append(ws, harness.Pinned(w))
+		}
+	}
+	for _, c := range clients.All() {
+		if c.Name != clients.Baseline && (!strings.HasPrefix(c.Name, "rebound") || strings.Contains(c.Name, "hedge")) {
+			continue
+		}
+		for _, w := range ws {
+			r, err := harness.Run(w, c, o.Seed)
+			if err != nil {
+				t.Fatal(err)
+			}
+			check(t, w, r)
+			if r.Server.NewConns > int64(w.C) {
+				t.Errorf("%s, %s, MaxConnsPerHost %d: %d new connections", c.Name, w.Name, w.C, r.Server.NewConns)
+			}
+		}
 	}
 }

@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strings"
 	"time"
 )
 
@@ -44,6 +45,12 @@ type Settings struct {
 	Attempts int           // in total, the first included
 	Initial  time.Duration // first backoff
 	Max      time.Duration // backoff cap
+
+	// Observe asks a client that can count what its guards did (hedges
+	// sent, retries a budget refused, breaker trips…) to do so, for Notes.
+	// The fault runs set it; the happy path does not, so that no counting
+	// hook adds to the cost it measures.
+	Observe bool
 }
 
 // DefaultSettings: 4 attempts, 1 ms doubling to 10 ms.
@@ -51,31 +58,66 @@ func DefaultSettings() Settings {
 	return Settings{Attempts: 4, Initial: time.Millisecond, Max: 10 * time.Millisecond}
 }
 
+// Noter is a Client that can tell, after a run, what it did that the
+// tables' columns do not show: hedges sent and won, retries its budget
+// refused, breaker trips, pacing waits. "" for nothing worth saying.
+type Noter interface {
+	Notes() string
+}
+
 // Constructor makes a Client over next (the transport it must send through)
 // with the given settings.
 type Constructor struct {
 	Name string
 	New  func(next http.RoundTripper, s Settings) (Client, error)
+	// Only lists the workloads the client is run on, as name prefixes
+	// ("post-" for every POST workload); nil means every workload. It keeps
+	// a variant out of the tables where its guard has nothing to do.
+	Only []string
+}
+
+// RunsOn reports whether the client belongs in the table of workload w.
+func (c Constructor) RunsOn(w string) bool {
+	if c.Only == nil {
+		return true
+	}
+	for _, p := range c.Only {
+		if strings.HasPrefix(w, p) {
+			return true
+		}
+	}
+	return false
 }
 
 // Baseline is the name of the plain net/http client that ratios refer to.
 const Baseline = "nethttp"
 
+// Workloads where the guards have something to do: failures to retry or
+// refuse (GuardWorkloads), slow answers to hedge (HedgeWorkloads: with the
+// POSTs, where a hedged copy must carry the same body as the first).
+var (
+	GuardWorkloads = []string{"503-30%", "outage", "reset-30%", "quota-429"}
+	HedgeWorkloads = []string{"503-30%", "outage", "slow-5%", "post-"}
+)
+
 // All returns every client: plain net/http first (the baseline), then the
-// peers, then each rebound variant (see ReboundVariants).
+// peers and failsafe-go's guarded variants, then each rebound variant (see
+// ReboundVariants).
 func All() []Constructor {
 	cs := []Constructor{
-		{Baseline, newNetHTTP},
-		{"retryablehttp-std", newRetryableStd},
-		{"retryablehttp-do", newRetryableDo},
-		{"failsafe-go", newFailsafe},
-		{"failsafe-go+budget", newFailsafeBudget},
-		{"heimdall", newHeimdall},
-		{"resty", newResty},
-		{"cenkalti-loop", newCenkalti},
+		{Name: Baseline, New: newNetHTTP},
+		{Name: "retryablehttp-std", New: newRetryableStd},
+		{Name: "retryablehttp-do", New: newRetryableDo},
+		{Name: "failsafe-go", New: newFailsafe},
+		{Name: "failsafe-go+budget", New: newFailsafeBudget},
+		{Name: "failsafe-go+guards", New: newFailsafeGuards, Only: GuardWorkloads},
+		{Name: "failsafe-go+hedge", New: newFailsafeHedge, Only: []string{"503-30%", "outage", "slow-5%"}},
+		{Name: "heimdall", New: newHeimdall},
+		{Name: "resty", New: newResty},
+		{Name: "cenkalti-loop", New: newCenkalti},
 	}
 	for _, v := range ReboundVariants {
-		cs = append(cs, Constructor{v.Name, v.constructor()})
+		cs = append(cs, Constructor{Name: v.Name, New: v.constructor(), Only: v.Only})
 	}
 	return cs
 }

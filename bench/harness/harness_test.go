@@ -78,3 +78,19 @@ func TestDur(t *testing.T) {
 		}
 	}
 }
+
+func TestConnTable(t *testing.T) {
+	w := Workload{N: 10, Timeout: time.Second}
+	a := &Result{Workload: w, Client: "a", OK: 10, Calls: 10, Server: ServerStats{NewConns: 32}}
+	b := &Result{Workload: w, Client: "b", OK: 1, Calls: 4, TimedOut: true, Server: ServerStats{NewConns: 33}}
+	got := ConnTable([]ConnColumn{
+		{Title: "x", Results: []*Result{a}},
+		{Title: "y", Results: []*Result{a, b}, ShowSuccess: true},
+	})
+	want := "| client | x: new conns | y: new conns | y: success |\n|---|--:|--:|--:|\n" +
+		"| a | 32 | 32 | 100.0 % |\n" +
+		"| b | – | 33 (timed out after 1s: 4/10 calls) | 10.0 % |\n"
+	if got != want {
+		t.Errorf("ConnTable:\n%s\nwant:\n%s", got, want)
+	}
+}

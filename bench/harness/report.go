@@ -45,11 +45,11 @@ func Table(rs []*Result) string {
 	var b strings.Builder
 	b.WriteString("| client | success | server req/call | new conns | p50 | p99 | p99.9 | max | final statuses | errors |")
 	if post {
-		b.WriteString(" bad bodies at server |")
+		b.WriteString(" wrong bodies at server | bodies cut short |")
 	}
 	b.WriteString("\n|---|--:|--:|--:|--:|--:|--:|--:|---|---|")
 	if post {
-		b.WriteString("--:|")
+		b.WriteString("--:|--:|")
 	}
 	b.WriteString("\n")
 	for _, r := range rs {
@@ -63,7 +63,7 @@ func Table(rs []*Result) string {
 			Dur(Percentile(r.Latencies, 0.999)), Dur(Percentile(r.Latencies, 1)),
 			statuses(r.Statuses), errorsCell(r.Errors))
 		if post {
-			fmt.Fprintf(&b, " %d |", r.Server.BadBodies)
+			fmt.Fprintf(&b, " %d | %d |", r.Server.BadBodies, r.Server.CutBodies)
 		}
 		b.WriteString("\n")
 	}
@@ -134,4 +134,79 @@ func errorsCell(m map[string]int) string {
 		parts = append(parts, fmt.Sprintf("%s ×%d", strings.ReplaceAll(e.k, "|", "/"), e.v))
 	}
 	return fmt.Sprintf("%d: %s", total, strings.Join(parts, "; "))
+}
+
+// Notes lists, under a table, what the clients' guards did ("" when none
+// says anything).
+func Notes(rs []*Result) string {
+	var b strings.Builder
+	for _, r := range rs {
+		if r.Notes != "" {
+			fmt.Fprintf(&b, "- %s: %s\n", r.Client, r.Notes)
+		}
+	}
+	return b.String()
+}
+
+// ConnColumn is one run of a workload for the connections table.
+type ConnColumn struct {
+	Title       string
+	Results     []*Result
+	ShowSuccess bool // add a column with the success rate of this run
+}
+
+// ConnTable puts the new connections of several runs side by side, one row
+// per client (in the order of the first column), "–" where a client did
+// not run.
+func ConnTable(cols []ConnColumn) string {
+	var b strings.Builder
+	var names []string
+	seen := map[string]bool{}
+	for _, c := range cols {
+		for _, r := range c.Results {
+			if !seen[r.Client] {
+				seen[r.Client] = true
+				names = append(names, r.Client)
+			}
+		}
+	}
+	b.WriteString("| client |")
+	align := "|---|"
+	for _, c := range cols {
+		fmt.Fprintf(&b, " %s: new conns |", c.Title)
+		align += "--:|"
+		if c.ShowSuccess {
+			fmt.Fprintf(&b, " %s: success |", c.Title)
+			align += "--:|"
+		}
+	}
+	b.WriteString("\n" + align + "\n")
+	for _, name := range names {
+		fmt.Fprintf(&b, "| %s |", name)
+		for _, c := range cols {
+			var r *Result
+			for _, x := range c.Results {
+				if x.Client == name {
+					r = x
+				}
+			}
+			switch {
+			case r == nil:
+				b.WriteString(" – |")
+				if c.ShowSuccess {
+					b.WriteString(" – |")
+				}
+				continue
+			case r.TimedOut:
+				fmt.Fprintf(&b, " %d (timed out after %v: %d/%d calls) |", r.Server.NewConns, r.Workload.Timeout, r.Calls, r.Workload.N)
+			default:
+				fmt.Fprintf(&b, " %d |", r.Server.NewConns)
+			}
+			if c.ShowSuccess {
+				fmt.Fprintf(&b, " %.1f %% |", 100*r.SuccessRate())
+			}
+		}
+		b.WriteString("\n")
+	}
+	return b.String()
 }

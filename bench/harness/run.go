@@ -31,7 +31,8 @@ type Result struct {
 	Latencies []time.Duration // one per call, sorted
 	Server    ServerStats
 	Elapsed   time.Duration
-	TimedOut  bool // the workload's Timeout ended it
+	TimedOut  bool   // the workload's Timeout ended it
+	Notes     string // what the client's guards did (clients.Noter), "" for nothing
 }
 
 // Run runs workload w through a client made by c, over a fresh transport,
@@ -40,8 +41,11 @@ func Run(w Workload, c clients.Constructor, seed uint64) (*Result, error) {
 	srv := NewServer(seed, w.N, w.Handler)
 	defer srv.Close()
 	tr := clients.NewHTTPTransport()
+	tr.MaxConnsPerHost = w.MaxConnsPerHost
 	defer tr.CloseIdleConnections()
-	client, err := c.New(tr, w.Settings)
+	settings := w.Settings
+	settings.Observe = true
+	client, err := c.New(tr, settings)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", c.Name, err)
 	}
@@ -82,6 +86,9 @@ func Run(w Workload, c clients.Constructor, seed uint64) (*Result, error) {
 	srv.Close() // waits for handlers still running, so the counts are final
 	res.Server = srv.Stats()
 	slices.Sort(res.Latencies)
+	if n, ok := client.(clients.Noter); ok {
+		res.Notes = n.Notes()
+	}
 	return res, nil
 }
 

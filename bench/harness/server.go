@@ -40,6 +40,7 @@ type Server struct {
 	requests  atomic.Int64
 	newConns  atomic.Int64
 	badBodies atomic.Int64
+	cutBodies atomic.Int64
 	badIDs    atomic.Int64
 
 	quota quota
@@ -78,14 +79,15 @@ type ServerStats struct {
 	Requests  int64 // every request that reached the handler
 	Attempts  int64 // the sum over call ids of attempts counted
 	NewConns  int64 // TCP connections accepted (ConnState StateNew)
-	BadBodies int64 // request bodies whose SHA-256 did not match the header
+	BadBodies int64 // request bodies read whole whose SHA-256 did not match the header
+	CutBodies int64 // request bodies whose reading failed: the client went away mid-body
 	BadIDs    int64 // requests without a valid call id (a harness bug)
 }
 
 // Stats returns the counts so far.
 func (s *Server) Stats() ServerStats {
 	st := ServerStats{Requests: s.requests.Load(), NewConns: s.newConns.Load(),
-		BadBodies: s.badBodies.Load(), BadIDs: s.badIDs.Load()}
+		BadBodies: s.badBodies.Load(), CutBodies: s.cutBodies.Load(), BadIDs: s.badIDs.Load()}
 	for i := range s.attempts {
 		st.Attempts += int64(s.attempts[i].Load())
 	}
@@ -149,11 +151,15 @@ func Sleep(r *http.Request, d time.Duration) {
 }
 
 // VerifyBody reads the whole body and reports whether its SHA-256 matches
-// the header; a mismatch is counted.
+// the header. Two failures are counted apart: a body read to its end that
+// does not match (the server would act on the wrong bytes), and a body
+// whose reading failed, because the client closed the connection mid-body
+// (a cancelled copy, an aborted write: the server never gets a request to
+// act on).
 func (s *Server) VerifyBody(r *http.Request) bool {
 	h := sha256.New()
 	if _, err := io.Copy(h, r.Body); err != nil {
-		s.badBodies.Add(1)
+		s.cutBodies.Add(1)
 		return false
 	}
 	if hex.EncodeToString(h.Sum(nil)) != r.Header.Get(HeaderSHA256) {

@@ -8,6 +8,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"io"
 	"math/rand/v2"
 	"net/http"
@@ -47,6 +48,10 @@ type Workload struct {
 	// QuotaLimit is the quota workload's requests per second, for the
 	// report; the handler holds its own copy.
 	QuotaLimit int
+
+	// MaxConnsPerHost, when not 0, is set on the transport under the
+	// client (see Pinned).
+	MaxConnsPerHost int
 }
 
 // Options scale the workloads.
@@ -152,6 +157,32 @@ func Workloads(o Options) []Workload {
 	d.Settings = clients.Settings{Attempts: 4, Initial: 100 * time.Millisecond, Max: time.Second}
 	ws = append(ws, d)
 	return ws
+}
+
+// NoFaults is the 503-30% workload without its faults: the same calls, the
+// same callers, every attempt answered 200. What plain net/http does here
+// is net/http's own behaviour, with no client stack above it to blame.
+func NoFaults(o Options) Workload {
+	for _, w := range Workloads(o) {
+		if w.Name == "503-30%" {
+			w.Name, w.About = "no-faults", "GET; no faults"
+			w.Handler = func(s *Server, w http.ResponseWriter, r *http.Request, id, attempt int) { OK(w) }
+			return w
+		}
+	}
+	panic("harness: no 503-30% workload")
+}
+
+// Pinned returns w with the transport under the client limited to as many
+// connections to the server as there are callers (MaxConnsPerHost = C).
+// net/http then queues a request for a busy connection instead of dialing
+// a spare one, so new connections beyond C come only from connections a
+// client (or a fault) closed. It has the same name: a client's Only applies
+// as to w.
+func Pinned(w Workload) Workload {
+	w.MaxConnsPerHost = w.C
+	w.About += fmt.Sprintf("; transport MaxConnsPerHost = %d", w.C)
+	return w
 }
 
 // QuotaHandler answers 200 while the quota lasts, 429 after.
