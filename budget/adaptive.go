@@ -139,11 +139,14 @@ func NewAdaptive(s AdaptiveSettings) (*Adaptive, error) {
 	}, nil
 }
 
-// Request implements [Budget]: the call pays in Share() tokens.
-func (a *Adaptive) Request() {
-	a.mu.Lock()
+// Request implements [Budget]. An Adaptive takes a call's payment when its
+// first attempt's outcome is known (see Result), so that the first calls
+// of a new budget pay what that outcome teaches rather than the floor.
+func (a *Adaptive) Request() {}
+
+// pay adds one call's share to the bucket; a.mu is held.
+func (a *Adaptive) pay() {
 	a.balance = min(a.balance+toMicro(a.share()), a.burst)
-	a.mu.Unlock()
 }
 
 // Withdraw implements [Budget]: a retry takes one token. Without a whole
@@ -162,8 +165,9 @@ func (a *Adaptive) Withdraw() bool {
 }
 
 // Result implements [Budget]. Each retry moves the estimate of retry
-// success a step towards 1 (ok) or 0 (failed); first attempts feed the
-// stand-in used while few retries have been seen.
+// success a step towards 1 (ok) or 0 (failed); a first attempt feeds the
+// stand-in used while few retries have been seen, then pays its call's
+// share into the bucket.
 func (a *Adaptive) Result(retry, ok bool) {
 	x := 0.0
 	if ok {
@@ -184,6 +188,7 @@ func (a *Adaptive) Result(retry, ok bool) {
 			a.firsts++
 		}
 		a.first += max(a.alpha, 1/(a.firsts+1)) * (x - a.first)
+		a.pay()
 	}
 	a.mu.Unlock()
 }

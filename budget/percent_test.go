@@ -23,6 +23,7 @@ func runSteps(t *testing.T, b budget.Budget, clk *fakeClock, steps []budgetStep)
 		clk.t = start.Add(s.at)
 		for range s.requests {
 			b.Request()
+			b.Result(false, false) // a first attempt that failed: shares stay at the floor
 		}
 		granted := 0
 		for range s.withdraw {
