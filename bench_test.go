@@ -107,3 +107,28 @@ func TestHappyPathAddsNoAllocation(t *testing.T) {
 		}
 	}
 }
+
+// fixedRT answers with one prepared response, at no cost.
+type fixedRT struct{ resp *http.Response }
+
+func (f fixedRT) RoundTrip(*http.Request) (*http.Response, error) { return f.resp, nil }
+
+// rebound's own cost on the success path: a RoundTrip over an inner one
+// that costs nothing, beside that inner one called directly.
+func BenchmarkOwnCost(b *testing.B) {
+	resp := &http.Response{StatusCode: 200, Body: http.NoBody}
+	rt, _ := NewTransport(fixedRT{resp}, Config{})
+	req, _ := http.NewRequest("GET", "http://example.test/", nil)
+	b.Run("raw", func(b *testing.B) {
+		var r http.RoundTripper = fixedRT{resp}
+		for b.Loop() {
+			r.RoundTrip(req)
+		}
+	})
+	b.Run("rebound", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			rt.RoundTrip(req)
+		}
+	})
+}

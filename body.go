@@ -29,12 +29,14 @@ type replayBody struct {
 }
 
 // prepareBody decides how req's body will be replayed, reading it into
-// memory only when there is no GetBody and it fits under maxBuffer.
-func prepareBody(req *http.Request, maxBuffer int64, attempts int) (replayBody, error) {
+// memory only when there is no GetBody and it fits under maxBuffer. retrier
+// says how many attempts there may be; it is asked only when there is a
+// body.
+func prepareBody(req *http.Request, maxBuffer int64, retrier Retrier) (replayBody, error) {
 	switch {
 	case req.Body == nil || req.Body == http.NoBody:
 		return replayBody{mode: noBody}, nil
-	case attempts == 1:
+	case retrier.MaxAttempts() == 1:
 		return replayBody{mode: passthrough}, nil
 	case req.GetBody != nil:
 		return replayBody{mode: viaGetBody}, nil

@@ -207,12 +207,18 @@ func (l *loop) fail(ctx context.Context, n int, err error) result {
 
 // runGuarded is run inside the bulkhead, when there is one.
 func (l *loop) runGuarded(ctx context.Context, body *replayBody, step stepFunc) result {
-	if b := l.g.bulkhead; b != nil {
-		if err := b.Acquire(ctx); err != nil {
-			return l.fail(ctx, 0, err)
-		}
-		defer b.Release()
+	if l.g.bulkhead == nil {
+		return l.run(ctx, body, step)
 	}
+	return l.runInBulkhead(ctx, body, step)
+}
+
+func (l *loop) runInBulkhead(ctx context.Context, body *replayBody, step stepFunc) result {
+	b := l.g.bulkhead
+	if err := b.Acquire(ctx); err != nil {
+		return l.fail(ctx, 0, err)
+	}
+	defer b.Release()
 	return l.run(ctx, body, step)
 }
 
@@ -250,14 +256,15 @@ func discard(resp *http.Response, limit int64) {
 	resp.Body.Close()
 }
 
-// counters are a Transport's totals, updated atomically.
+// counters are a Transport's totals, updated atomically: one atomic add on
+// the success path, as Requests is the sum of how calls ended.
 type counters struct {
-	requests, retries, succeeded, failed, hedges, hedgeWins atomic.Int64
+	retries, succeeded, failed, hedges, hedgeWins atomic.Int64
 }
 
 // Stats are a Transport's or Client's totals since it was made.
 type Stats struct {
-	Requests  int64 // calls started
+	Requests  int64 // calls ended, well or not
 	Retries   int64 // tries beyond the first (each may send hedges)
 	Succeeded int64 // calls that ended with a response the policy accepted
 	Failed    int64 // calls that ended in an error or gave up on a retryable status
@@ -266,7 +273,8 @@ type Stats struct {
 }
 
 func (c *counters) snapshot() Stats {
-	return Stats{c.requests.Load(), c.retries.Load(), c.succeeded.Load(), c.failed.Load(), c.hedges.Load(), c.hedgeWins.Load()}
+	s, f := c.succeeded.Load(), c.failed.Load()
+	return Stats{s + f, c.retries.Load(), s, f, c.hedges.Load(), c.hedgeWins.Load()}
 }
 
 func (c *counters) done(r result) {

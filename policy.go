@@ -157,6 +157,12 @@ func (p *Policy) retryError(o Outcome) bool {
 	return false
 }
 
+// accepts reports, for a policy without RetryIf, that a response with
+// this status ends the call well: the fast path of the Transport.
+func (p *Policy) accepts(code int) bool {
+	return code < 400 && (len(p.RetryStatuses) == 0 || !p.extraStatus(code))
+}
+
 func (p *Policy) extraStatus(code int) bool {
 	for _, c := range p.RetryStatuses {
 		if c == code {

@@ -149,6 +149,9 @@ type Transport struct {
 	timeouts  guards      // the attempt timeouts, shared by every host
 	fallback  func(*http.Request, *http.Response, error) (*http.Response, error)
 	idemKey   func() string
+	// plainFirst: nothing observes or guards a call unless its context
+	// says so, so RoundTrip may make the first attempt before the loop.
+	plainFirst bool
 }
 
 // NewTransport returns a Transport that sends attempts through next (nil
@@ -173,6 +176,8 @@ func NewTransport(next http.RoundTripper, cfg Config) (*Transport, error) {
 	t.hosts = hosts
 	if t.retrier == nil {
 		t.retrier = &t.policy
+		t.plainFirst = cfg.Policy.RetryIf == nil && cfg.OnEvent == nil && hosts == nil &&
+			cfg.AttemptTimeout == 0 && cfg.AttemptTimeoutFraction == 0 && cfg.Hedge == nil
 	}
 	return t, nil
 }
@@ -190,19 +195,40 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		req = withIdempotencyKey(req, t.idemKey())
 	}
 	ctx := req.Context()
-	l := loop{retrier: t.retrier, obs: observer{onEvent: t.onEvent}, req: req, drain: t.maxDrain, stats: &t.stats}
-	if o := optionsFrom(ctx); o != nil {
-		if o.retrier != nil {
-			l.retrier = o.retrier
+	opts := optionsFrom(ctx)
+	if t.plainFirst && opts == nil && ctx.Err() == nil && (req.Body == nil || req.Body == http.NoBody || req.GetBody != nil) {
+		// Nothing watches this call and nothing guards it: make the first
+		// attempt straight away, and pay for the loop only if it fails.
+		resp, err := t.next.RoundTrip(req)
+		if err == nil && t.policy.accepts(resp.StatusCode) {
+			t.stats.succeeded.Add(1)
+			return resp, nil
 		}
-		l.obs.log = o.log
+		return t.roundTrip(ctx, req, opts, &firstAttempt{resp, err})
+	}
+	return t.roundTrip(ctx, req, opts, nil)
+}
+
+// firstAttempt is an attempt RoundTrip made before entering the loop.
+type firstAttempt struct {
+	resp *http.Response
+	err  error
+}
+
+// roundTrip runs the whole loop; first, when set, is attempt 1 already made.
+func (t *Transport) roundTrip(ctx context.Context, req *http.Request, opts *callOptions, first *firstAttempt) (*http.Response, error) {
+	l := loop{retrier: t.retrier, obs: observer{onEvent: t.onEvent}, req: req, drain: t.maxDrain, stats: &t.stats}
+	if opts != nil {
+		if opts.retrier != nil {
+			l.retrier = opts.retrier
+		}
+		l.obs.log = opts.log
 	}
 	l.g = &t.timeouts
 	if t.hosts != nil {
 		l.g = t.hosts.forRequest(req)
 	}
-	t.stats.requests.Add(1)
-	body, err := prepareBody(req, t.maxBuffer, l.retrier.MaxAttempts())
+	body, err := prepareBody(req, t.maxBuffer, l.retrier)
 	if err != nil {
 		t.stats.failed.Add(1)
 		return nil, err
@@ -213,7 +239,13 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		res = t.hedged(ctx, req, l, body)
 	} else {
 		try := t.tryFor(req, &body)
-		res = l.runGuarded(ctx, &body, func(ctx context.Context, n int) (*http.Response, error) { return l.plain(ctx, n, try) })
+		res = l.runGuarded(ctx, &body, func(ctx context.Context, n int) (*http.Response, error) {
+			if n == 1 && first != nil {
+				l.seq = 1
+				return first.resp, first.err
+			}
+			return l.plain(ctx, n, try)
+		})
 		body.finish(req, res.attempts)
 	}
 	t.stats.done(res)
