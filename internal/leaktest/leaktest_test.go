@@ -6,13 +6,18 @@ import (
 	"time"
 )
 
-func blockedHere(stop chan struct{}) { <-stop }
+//go:noinline
+func blockedHere(started, stop chan struct{}) {
+	close(started)
+	<-stop
+}
 
 func TestLeakedFindsAndForgets(t *testing.T) {
 	patience = 50 * time.Millisecond
 	defer func() { patience = 5 * time.Second }()
-	stop := make(chan struct{})
-	go blockedHere(stop)
+	started, stop := make(chan struct{}), make(chan struct{})
+	go blockedHere(started, stop)
+	<-started
 	if got := Leaked("leaktest.blockedHere"); !strings.Contains(got, "blockedHere") {
 		t.Fatalf("a blocked goroutine went unseen: %q", got)
 	}
