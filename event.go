@@ -68,7 +68,7 @@ type Event struct {
 	Status  int           // AttemptDone: the response's status, 0 on error
 	Err     error         // AttemptDone: the attempt's error; GiveUp: what the caller gets
 	Elapsed time.Duration // AttemptDone: how long the attempt took
-	Delay   time.Duration // Wait, Paced: how long
+	Delay   time.Duration // Wait, Paced: how long; HedgeSent: the delay that passed before it
 	Source  string        // Wait: "backoff", "server asked (Retry-After)", "retrier"
 	Reason  error         // GiveUp: ErrAttemptsExhausted and the like, nil when the error was not retryable; Paced: ErrPaceCapped or nil
 	Key     string        // BreakerChange: the host (see Config.Key)

@@ -37,6 +37,7 @@ func (l *loop) hedge(ctx context.Context, n int, try tryFunc) (*http.Response, e
 	copies := h.MaxCopies()
 	g := &hedgeGroup{results: make(chan copyResult, copies), done: make([]bool, copies)}
 	launched, inflight := 0, 0
+	var delay time.Duration // the wait before the copy about to go out
 	launch := func() {
 		k := launched
 		l.seq++
@@ -52,7 +53,7 @@ func (l *loop) hedge(ctx context.Context, n int, try tryFunc) (*http.Response, e
 				l.stats.hedges.Add(1)
 			}
 			if l.obs.active() {
-				l.obs.emit(ctx, Event{Kind: HedgeSent, Attempt: n, Hedge: k, Request: l.req})
+				l.obs.emit(ctx, Event{Kind: HedgeSent, Attempt: n, Hedge: k, Request: l.req, Delay: delay})
 			}
 		}
 		g.wg.Add(1)
@@ -80,6 +81,7 @@ func (l *loop) hedge(ctx context.Context, n int, try tryFunc) (*http.Response, e
 	schedule := func() {
 		for launched < copies {
 			d := h.NextDelay(l.g.latencies)
+			delay = d
 			if d > 0 {
 				timer = time.NewTimer(d)
 				fire = timer.C
