@@ -101,15 +101,15 @@ func (l *loop) run(ctx context.Context, body *replayBody, step stepFunc) result 
 // observedAttempt makes one attempt (hedge k of try n) under the guards,
 // reporting it to the observer and the latency tracker.
 func (l *loop) observedAttempt(ctx context.Context, n, k, seq int, try tryFunc) (*http.Response, error) {
-	var start time.Time
-	timed := l.obs.active() || l.g.latencies != nil
-	if timed {
-		start = time.Now()
-	}
 	if l.g.pacer != nil {
 		if err := l.pace(ctx, n, k); err != nil {
 			return nil, err
 		}
+	}
+	var start time.Time // after pacing: a latency is the server's, not ours
+	timed := l.obs.active() || l.g.latencies != nil
+	if timed {
+		start = time.Now()
 	}
 	if l.obs.active() {
 		l.obs.emit(ctx, Event{Kind: AttemptStart, Attempt: n, Hedge: k, Request: l.req})
