@@ -71,6 +71,7 @@ type StatusError struct {
 	StatusCode int
 }
 
+// Error reads like "HTTP status 503 Service Unavailable".
 func (e *StatusError) Error() string {
 	return fmt.Sprintf("HTTP status %d %s", e.StatusCode, http.StatusText(e.StatusCode))
 }

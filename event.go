@@ -34,6 +34,7 @@ const (
 	Paced
 )
 
+// String names the kind, as the slog adapter logs it.
 func (k EventKind) String() string {
 	switch k {
 	case AttemptStart:
