@@ -72,6 +72,12 @@ func newHostGuards(cfg *Config, timeouts guards) (*hostGuards, error) {
 	return h, nil
 }
 
+// onlyBudget reports that a retry budget is the only per-host guard.
+func (h *hostGuards) onlyBudget() bool {
+	return h.budget != nil && h.breakers == nil && h.throttle == nil && h.bulkhead == nil &&
+		h.pace == nil && h.timeouts.hedge == nil
+}
+
 // forRequest returns the guards of req's host, making them on first use.
 func (h *hostGuards) forRequest(req *http.Request) *guards {
 	key := h.key(req)

@@ -21,6 +21,8 @@ type loop struct {
 	drain   int64         // bytes to drain from a discarded response; <0: none
 	stats   *counters     // nil for Retry
 	seq     int           // attempts sent so far, hedges included
+	// requested: the budget was told of this call before the loop began
+	requested bool
 }
 
 // tryFunc sends attempt seq (from 1, hedges included) under ctx.
@@ -53,7 +55,7 @@ type result struct {
 // the heap, comes in through step and never from here.)
 func (l *loop) run(ctx context.Context, body *replayBody, step stepFunc) result {
 	limit := l.retrier.MaxAttempts()
-	if l.g.budget != nil {
+	if l.g.budget != nil && !l.requested {
 		l.g.budget.Request()
 	}
 	var prev time.Duration

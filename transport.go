@@ -149,8 +149,9 @@ type Transport struct {
 	timeouts  guards      // the attempt timeouts, shared by every host
 	fallback  func(*http.Request, *http.Response, error) (*http.Response, error)
 	idemKey   func() string
-	// plainFirst: nothing observes or guards a call unless its context
-	// says so, so RoundTrip may make the first attempt before the loop.
+	// plainFirst: nothing observes or guards a call (but a retry budget)
+	// unless its context says so, so RoundTrip may make the first attempt
+	// before the loop.
 	plainFirst bool
 }
 
@@ -176,7 +177,7 @@ func NewTransport(next http.RoundTripper, cfg Config) (*Transport, error) {
 	t.hosts = hosts
 	if t.retrier == nil {
 		t.retrier = &t.policy
-		t.plainFirst = cfg.Policy.RetryIf == nil && cfg.OnEvent == nil && hosts == nil &&
+		t.plainFirst = cfg.Policy.RetryIf == nil && cfg.OnEvent == nil && (hosts == nil || hosts.onlyBudget()) &&
 			cfg.AttemptTimeout == 0 && cfg.AttemptTimeoutFraction == 0 && cfg.Hedge == nil
 	}
 	return t, nil
@@ -197,10 +198,19 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	ctx := req.Context()
 	opts := optionsFrom(ctx)
 	if t.plainFirst && opts == nil && ctx.Err() == nil && (req.Body == nil || req.Body == http.NoBody || req.GetBody != nil) {
-		// Nothing watches this call and nothing guards it: make the first
-		// attempt straight away, and pay for the loop only if it fails.
+		// Nothing watches this call and nothing guards it but a budget:
+		// make the first attempt straight away, and pay for the loop only
+		// if it fails.
+		var b budget.Budget
+		if t.hosts != nil {
+			b = t.hosts.forRequest(req).budget
+			b.Request()
+		}
 		resp, err := t.next.RoundTrip(req)
 		if err == nil && t.policy.accepts(resp.StatusCode) {
+			if b != nil {
+				b.Result(false, true)
+			}
 			t.stats.succeeded.Add(1)
 			return resp, nil
 		}
@@ -228,6 +238,7 @@ func (t *Transport) roundTrip(ctx context.Context, req *http.Request, opts *call
 	if t.hosts != nil {
 		l.g = t.hosts.forRequest(req)
 	}
+	l.requested = first != nil // the budget has heard of this call
 	body, err := prepareBody(req, t.maxBuffer, l.retrier)
 	if err != nil {
 		t.stats.failed.Add(1)
@@ -242,6 +253,7 @@ func (t *Transport) roundTrip(ctx context.Context, req *http.Request, opts *call
 		res = l.runGuarded(ctx, &body, func(ctx context.Context, n int) (*http.Response, error) {
 			if n == 1 && first != nil {
 				l.seq = 1
+				l.report(ctx, false, first.resp, first.err)
 				return first.resp, first.err
 			}
 			return l.plain(ctx, n, try)
