@@ -51,7 +51,7 @@ func TestConcurrentUse(t *testing.T) {
 						if time.Since(epoch)%(3*time.Second) >= 2*time.Second {
 							latency, failures = 150, 500
 						}
-						time.Sleep(time.Duration(r.IntN(latency)) * time.Millisecond)
+						time.Sleep(time.Duration(r.IntN(latency)) * time.Millisecond) // fake clock (synctest): the call's latency
 						if r.IntN(1000) < failures {
 							return 0, errDown
 						}
@@ -63,7 +63,7 @@ func TestConcurrentUse(t *testing.T) {
 					if c := b.Counts(); c.Calls < 0 || c.Failures < 0 || c.SlowCalls < 0 || c.SlowInFlight < 0 {
 						t.Errorf("counts %+v", c)
 					}
-					time.Sleep(time.Millisecond)
+					time.Sleep(time.Millisecond) // fake clock: a caller's pause
 				}
 			})
 		}

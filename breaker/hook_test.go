@@ -45,6 +45,7 @@ func TestOpenTimerMovesToHalfOpenWithNoCaller(t *testing.T) {
 		}
 		fail(b)
 		expect(toOpen, Open)
+		// Inside the synctest bubble: each Sleep moves the fake clock, exactly.
 		time.Sleep(time.Minute - time.Nanosecond)
 		expect("", Open)
 		time.Sleep(time.Nanosecond)
@@ -108,9 +109,9 @@ func TestHookRunsOutsideTheLockInOrder(t *testing.T) {
 			t.Fatal(err)
 		}
 		fail(b)
-		time.Sleep(30 * time.Second) // timer: half-open, and the hook reopens it
+		time.Sleep(30 * time.Second) // fake clock (synctest): the timer moves it to half-open, and the hook reopens it
 		synctest.Wait()
-		time.Sleep(time.Minute) // 60s now
+		time.Sleep(time.Minute) // fake clock: 60s now
 		synctest.Wait()
 		want := []string{toOpen, toHalfOpen, reopen, toHalfOpen}
 		if !slices.Equal(changes, want) {

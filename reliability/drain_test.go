@@ -28,24 +28,11 @@ func TestDrainIsBoundedInTime(t *testing.T) {
 	t.Run("before a retry", func(t *testing.T) {
 		checkLeaks(t)
 		var calls atomic.Int64
-		srv := newHTTPServer(t, "127.0.0.1:0", trickle(&calls, func(n int64) int {
-			if n == 1 {
-				return http.StatusServiceUnavailable
-			}
-			return http.StatusOK
-		}))
+		srv := trickled503Once(t, &calls)
 		inner := pool()
 		t.Cleanup(inner.CloseIdleConnections)
 		rt, _ := rebound.NewTransport(inner, rebound.Config{Policy: rebound.Policy{Backoff: quick}})
-		ctx, cancel := context.WithTimeout(context.Background(), deadline)
-		defer cancel()
-		req, _ := http.NewRequestWithContext(ctx, "GET", srv.url, nil)
-		start := time.Now()
-		resp, err := rt.RoundTrip(req)
-		elapsed := time.Since(start)
-		if err == nil {
-			resp.Body.Close()
-		}
+		resp, elapsed, err := timedGet(rt, srv.url, deadline)
 		if err != nil || resp.StatusCode != 200 || elapsed > bound {
 			t.Errorf("after %v: %v; want the retry's 200 within %v (the 503's 100-byte body trickles at 1 byte/s)",
 				elapsed.Round(time.Millisecond), statusOrError(resp, err), bound)
@@ -94,20 +81,27 @@ func TestDrainIsBoundedInTime(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		ctx, cancel := context.WithTimeout(context.Background(), deadline)
-		defer cancel()
-		req, _ := http.NewRequestWithContext(ctx, "GET", srv.url, nil)
-		start := time.Now()
-		resp, err := rt.RoundTrip(req)
-		elapsed := time.Since(start)
-		if err == nil {
-			resp.Body.Close()
-		}
+		resp, elapsed, err := timedGet(rt, srv.url, deadline)
 		if err != nil || resp.StatusCode != 200 || elapsed > bound {
 			t.Errorf("after %v: %v; want the hedge's 200 within %v (the losing 503's body trickles at 1 byte/s)",
 				elapsed.Round(time.Millisecond), statusOrError(resp, err), bound)
 		}
 	})
+}
+
+// timedGet makes one GET through rt under a context with the deadline,
+// closes the body, and says how long the call took.
+func timedGet(rt http.RoundTripper, url string, deadline time.Duration) (*http.Response, time.Duration, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), deadline)
+	defer cancel()
+	req, _ := http.NewRequestWithContext(ctx, "GET", url, nil)
+	start := time.Now()
+	resp, err := rt.RoundTrip(req)
+	elapsed := time.Since(start)
+	if err == nil {
+		resp.Body.Close()
+	}
+	return resp, elapsed, err
 }
 
 func statusOrError(resp *http.Response, err error) any {

@@ -194,12 +194,7 @@ func TestBodyTricklesOneByteASecond(t *testing.T) {
 	t.Run("discarded response", func(t *testing.T) {
 		checkLeaks(t)
 		var calls atomic.Int64
-		srv := newHTTPServer(t, "127.0.0.1:0", trickle(&calls, func(n int64) int {
-			if n == 1 {
-				return http.StatusServiceUnavailable
-			}
-			return http.StatusOK
-		}))
+		srv := trickled503Once(t, &calls)
 		inner := pool()
 		t.Cleanup(inner.CloseIdleConnections)
 		rt, _ := rebound.NewTransport(inner, rebound.Config{AttemptTimeout: attemptTimeout, Policy: rebound.Policy{Backoff: quick}})
@@ -222,6 +217,17 @@ func TestBodyTricklesOneByteASecond(t *testing.T) {
 
 // trickle answers with the status code status(n) for the nth request and a
 // 100-byte body sent one byte a second, until the client goes away.
+// trickled503Once serves a 503 whose body trickles to the first request,
+// and 200s after it.
+func trickled503Once(t *testing.T, calls *atomic.Int64) *httpServer {
+	return newHTTPServer(t, "127.0.0.1:0", trickle(calls, func(n int64) int {
+		if n == 1 {
+			return http.StatusServiceUnavailable
+		}
+		return http.StatusOK
+	}))
+}
+
 func trickle(calls *atomic.Int64, status func(n int64) int) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Length", "100")
