@@ -12,7 +12,8 @@ import (
 // waited and why (pester's KeepLog, without shared state on the client).
 // Attach a new log to each call with WithAttemptLog or use Client.DoLogged.
 // Its methods are safe for concurrent use. The log never holds header
-// values, and URLs are recorded with their password redacted.
+// values, and URLs are recorded with their password and query values
+// redacted.
 type AttemptLog struct {
 	mu      sync.Mutex
 	entries []AttemptRecord
@@ -25,7 +26,7 @@ type AttemptRecord struct {
 	Hedge    int  // 0 for the try's first copy, 1… for its hedges
 	Won      bool // this hedge answered first, well
 	Method   string
-	URL      string        // password redacted
+	URL      string        // password and query values redacted
 	Status   int           // 0 when the attempt ended in an error
 	Err      error         // the attempt's error, if any
 	Elapsed  time.Duration // how long the attempt took
@@ -88,29 +89,32 @@ func (l *AttemptLog) record(e Event) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	switch e.Kind {
-	case AttemptStart:
+	case EventAttemptStart:
 		r := AttemptRecord{Attempt: e.Attempt, Hedge: e.Hedge}
 		if e.Request != nil {
 			r.Method = e.Request.Method
 			if r.Method == "" {
 				r.Method = http.MethodGet
 			}
-			r.URL = e.Request.URL.Redacted()
+			r.URL = redactedURL(e.Request.URL)
 		}
 		l.entries = append(l.entries, r)
-	case AttemptDone:
+	case EventAttemptDone:
 		if r := l.find(e.Attempt, e.Hedge); r != nil {
 			r.Status, r.Err, r.Elapsed, r.Finished = e.Status, e.Err, e.Elapsed, true
 		}
-	case HedgeWon:
+	case EventHedgeWon:
 		if r := l.find(e.Attempt, e.Hedge); r != nil {
 			r.Won = true
 		}
-	case Wait:
+	case EventWait:
+		if e.Source == "pacing" {
+			break
+		}
 		if r := l.find(e.Attempt, 0); r != nil {
 			r.Wait, r.WaitWhy = e.Delay, e.Source
 		}
-	case GiveUp:
+	case EventGiveUp:
 		l.reason = e.Reason
 		if l.reason == nil {
 			l.reason = e.Err

@@ -7,6 +7,10 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/rebound-go/rebound/breaker"
+	"github.com/rebound-go/rebound/hedge"
 )
 
 // memTransport answers every request at once from memory, so a benchmark
@@ -22,7 +26,9 @@ func (memTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 }
 
 // The happy path: raw and rebound side by side in one run, over memory and
-// over loopback. Compare ns/op and allocs/op of each pair.
+// over loopback, plain, with the recommended guards (budget and breaker)
+// and hedged (a delay the first copy always beats). Compare ns/op and
+// allocs/op of each with raw.
 func BenchmarkHappyPath(b *testing.B) {
 	payload := bytes.Repeat([]byte("p"), 1024)
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -32,13 +38,15 @@ func BenchmarkHappyPath(b *testing.B) {
 	defer srv.Close()
 	loop := pooledTransport(0)
 	defer loop.CloseIdleConnections()
-	wrap := func(next http.RoundTripper) http.RoundTripper {
-		rt, err := NewTransport(next, Config{})
+	wrap := func(next http.RoundTripper, cfg Config) http.RoundTripper {
+		rt, err := NewTransport(next, cfg)
 		if err != nil {
 			b.Fatal(err)
 		}
 		return rt
 	}
+	guarded := Config{Budget: AdaptiveBudget, Breaker: &breaker.Settings{}}
+	hedged := Config{Hedge: &hedge.Settings{Delay: time.Second}}
 	for _, inner := range []struct {
 		name string
 		rt   http.RoundTripper
@@ -47,7 +55,8 @@ func BenchmarkHappyPath(b *testing.B) {
 		for _, client := range []struct {
 			name string
 			rt   http.RoundTripper
-		}{{"raw", inner.rt}, {"rebound", wrap(inner.rt)}} {
+		}{{"raw", inner.rt}, {"rebound", wrap(inner.rt, Config{})},
+			{"rebound+budget+breaker", wrap(inner.rt, guarded)}, {"rebound+hedge", wrap(inner.rt, hedged)}} {
 			c := &http.Client{Transport: client.rt}
 			b.Run(inner.name+"/GET/"+client.name, func(b *testing.B) {
 				b.ReportAllocs()
@@ -87,7 +96,13 @@ func BenchmarkRoundTripMem(b *testing.B) {
 }
 
 func TestHappyPathAddsNoAllocation(t *testing.T) {
-	rt, _ := NewTransport(memTransport{}, Config{})
+	for _, cfg := range []Config{{}, {Budget: AdaptiveBudget, Breaker: &breaker.Settings{}}} {
+		rt, _ := NewTransport(memTransport{}, cfg)
+		happyPathAllocs(t, rt)
+	}
+}
+
+func happyPathAllocs(t *testing.T, rt http.RoundTripper) {
 	for _, method := range []string{"GET", "POST"} {
 		payload := []byte("payload")
 		measure := func(r http.RoundTripper) float64 {

@@ -2,29 +2,33 @@ package rebound
 
 import (
 	"context"
-	"net/http"
-	"time"
+	"errors"
 
 	"github.com/rebound-go/rebound/breaker"
-	"github.com/rebound-go/rebound/budget"
 	"github.com/rebound-go/rebound/bulkhead"
 	"github.com/rebound-go/rebound/throttle"
 )
 
-// Retry runs op until it succeeds, r says stop, or ctx ends (seed 003's
-// Retry, for work that is not HTTP). r nil means the Retrier attached to
-// ctx by WithRetrier, or else the zero Policy.
+// Retry runs op until it succeeds, r says stop, or ctx ends: the retry
+// loop for work that is not HTTP. r nil means the Retrier attached to ctx
+// by WithRetrier, or else the zero Policy; a *Policy is validated first.
 //
 // op gets ctx for its own calls. It can end the loop with Permanent(err),
-// or ask for a given wait with RetryAfter(err, d). Do returns nil on
+// or ask for a given wait with RetryAfter(err, d). Retry returns nil on
 // success; after a single failed attempt, op's error as it is; otherwise a
 // *RetryError that wraps the last error and says why the loop stopped.
 func Retry(ctx context.Context, r Retrier, op func(ctx context.Context) error) error {
-	return (&Runner{Retrier: r}).Do(ctx, op)
+	if p, ok := r.(*Policy); ok {
+		if err := p.Validate(); err != nil {
+			return err
+		}
+	}
+	runner := Runner{retrier: r}
+	return runner.Do(ctx, op)
 }
 
-// RetryValue is Retry for an operation that returns a value: the value of the
-// successful attempt, or T's zero value with the error.
+// RetryValue is Retry for an operation that returns a value: the value of
+// the successful attempt, or T's zero value with the error.
 func RetryValue[T any](ctx context.Context, r Retrier, op func(ctx context.Context) (T, error)) (T, error) {
 	var v T
 	err := Retry(ctx, r, func(ctx context.Context) error {
@@ -39,54 +43,84 @@ func RetryValue[T any](ctx context.Context, r Retrier, op func(ctx context.Conte
 	return v, nil
 }
 
-// Runner runs operations with retries under one configuration, with the
-// hooks the Transport has. Its zero value uses the zero Policy. A Runner
-// is safe for concurrent use; do not change its fields once in use.
+// Runner runs operations with retries through the same pipeline as a
+// Transport, configured by the same Config: one set of guards (budget,
+// breaker, throttle, bulkhead, attempt timeouts) for every call of the
+// Runner. Make one with NewRunner; the zero Runner uses the zero Policy
+// and no guard. A Runner is safe for concurrent use.
 type Runner struct {
-	// Retrier decides what is retried and how long to wait. nil means the
-	// Retrier attached to the context, or else the zero Policy.
-	Retrier Retrier
-	// OnEvent, when set, is called for every attempt, wait and give-up.
-	OnEvent func(context.Context, Event)
-
-	// Overload guards, each off when nil, as in Config but one instance
-	// for every call of this Runner rather than one per host.
-	Budget   budget.Budget
-	Breaker  *breaker.Breaker
-	Throttle *throttle.Throttle
-	Bulkhead *bulkhead.Bulkhead
-	// AttemptTimeout and AttemptTimeoutFraction bound each attempt as in
-	// Config; op sees the bound in its context.
-	AttemptTimeout         time.Duration
-	AttemptTimeoutFraction float64
-	// Fallback, when set, is called with the error of a failed call; what
-	// it returns is Do's result (nil: recovered).
-	Fallback func(ctx context.Context, err error) error
+	retrier Retrier // nil: the context's, or policy
+	policy  Policy
+	onEvent func(context.Context, Event)
+	g       guards
 }
 
-var defaultPolicy Policy
-
-// Do runs op with retries; see Retry.
-func (r *Runner) Do(ctx context.Context, op func(ctx context.Context) error) error {
-	if err := validateGuards(r.AttemptTimeout, r.AttemptTimeoutFraction); err != nil {
-		return err
+// NewRunner returns a Runner configured by cfg. It rejects an invalid
+// configuration, and the fields that only have a meaning for HTTP
+// (MaxBufferedBody, MaxDrain, Pace, Hedge, IdempotencyKey, Key, MaxHosts,
+// Fallback), with an error that names the field.
+func NewRunner(cfg Config) (*Runner, error) {
+	if err := cfg.validate(); err != nil {
+		return nil, err
 	}
-	g := guards{budget: r.Budget, breaker: r.Breaker, throttle: r.Throttle, bulkhead: r.Bulkhead,
-		timeout: r.AttemptTimeout, fraction: r.AttemptTimeoutFraction}
-	l := loop{retrier: r.Retrier, obs: observer{onEvent: r.OnEvent}, g: &g}
-	if o := optionsFrom(ctx); o != nil {
-		if l.retrier == nil {
-			l.retrier = o.retrier
+	for _, f := range []struct {
+		name string
+		set  bool
+	}{
+		{"MaxBufferedBody", cfg.MaxBufferedBody != 0}, {"MaxDrain", cfg.MaxDrain != 0},
+		{"Pace", cfg.Pace != nil}, {"Hedge", cfg.Hedge != nil}, {"IdempotencyKey", cfg.IdempotencyKey != nil},
+		{"Key", cfg.Key != nil}, {"MaxHosts", cfg.MaxHosts != 0}, {"Fallback", cfg.Fallback != nil},
+	} {
+		if f.set {
+			return nil, errorf("Config.%s is for HTTP; a Runner does not use it", f.name)
 		}
-		l.obs.log = o.log
 	}
-	if l.retrier == nil {
-		l.retrier = &defaultPolicy
+	r := &Runner{retrier: cfg.Retrier, policy: cfg.Policy, onEvent: cfg.OnEvent,
+		g: guards{timeout: cfg.AttemptTimeout, fraction: cfg.AttemptTimeoutFraction}}
+	r.policy.RetryStatuses = append([]int(nil), cfg.Policy.RetryStatuses...)
+	var err error
+	if cfg.Budget != nil {
+		if r.g.budget = cfg.Budget(); r.g.budget == nil {
+			return nil, errorf("Config.Budget returned a nil budget")
+		}
 	}
-	try := func(ctx context.Context, _ int) (*http.Response, error) { return nil, op(ctx) }
-	err := l.runGuarded(ctx, nil, func(ctx context.Context, n int) (*http.Response, error) { return l.plain(ctx, n, try) }).err
-	if err != nil && r.Fallback != nil {
-		return r.Fallback(ctx, err)
+	if cfg.Breaker != nil {
+		if r.g.breaker, err = breaker.New(breakerSettings(*cfg.Breaker, cfg.Breaker.Name, cfg.OnEvent)); err != nil {
+			return nil, err
+		}
 	}
-	return err
+	if cfg.Throttle != nil {
+		if r.g.throttle, err = throttle.New(*cfg.Throttle); err != nil {
+			return nil, err
+		}
+	}
+	if cfg.Bulkhead != nil {
+		if r.g.bulkhead, err = bulkhead.New(*cfg.Bulkhead); err != nil {
+			return nil, err
+		}
+	}
+	r.g.admits = r.g.breaker != nil || r.g.throttle != nil || r.g.bulkhead != nil
+	return r, nil
+}
+
+// Do runs op with retries; see Retry. An attempt a guard refuses is not
+// made: Do returns a *RetryError whose Reason is the guard's error
+// (errors.Is(err, breaker.ErrCircuitOpen), …), wrapping the last error of
+// op if there was one. If op panics, the panic goes on up, and the guards
+// get back what the attempt held (a breaker counts it as a failure).
+func (r *Runner) Do(ctx context.Context, op func(ctx context.Context) error) error {
+	if op == nil {
+		return errors.New("rebound: Runner.Do: nil operation")
+	}
+	c := call{op: op, retrier: r.retrier, obs: observer{onEvent: r.onEvent}, g: &r.g, drain: -1}
+	if o := optionsFrom(ctx); o != nil {
+		if c.retrier == nil {
+			c.retrier = o.retrier
+		}
+		c.obs.log = o.log
+	}
+	if c.retrier == nil {
+		c.retrier = &r.policy
+	}
+	return c.run(ctx).err
 }

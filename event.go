@@ -13,46 +13,52 @@ type EventKind uint8
 
 // The kinds of Event, in the order a call meets them.
 const (
-	// AttemptStart: an attempt is about to be made.
-	AttemptStart EventKind = iota + 1
-	// AttemptDone: an attempt ended; Status or Err says how.
-	AttemptDone
-	// Wait: the loop will wait Delay before the next attempt; Source says why.
-	Wait
-	// GiveUp: the loop stopped without a good result; Reason says why.
-	GiveUp
-	// BreakerChange: the circuit breaker of host Key went From → To. It is
-	// not tied to a call: the context is context.Background().
-	BreakerChange
-	// HedgeSent: hedge Hedge of try Attempt is going out, the earlier
-	// copies having not answered within Delay.
-	HedgeSent
-	// HedgeWon: copy Hedge of try Attempt answered first, well.
-	HedgeWon
-	// Paced: the host's quota runs low, so the attempt waits Delay first;
-	// Reason is ErrPaceCapped when pacing wanted longer.
-	Paced
+	// EventAttemptStart: an attempt is about to be sent.
+	EventAttemptStart EventKind = iota + 1
+	// EventAttemptDone: an attempt ended; Status or Err says how.
+	EventAttemptDone
+	// EventRefused: a guard refused attempt Attempt (copy Hedge): it was
+	// not sent. Reason is the guard's error (breaker.ErrCircuitOpen,
+	// throttle.ErrThrottled, bulkhead.ErrFull, budget.ErrExhausted for a
+	// hedge, ErrWaitPastDeadline for pacing, or the context's error).
+	EventRefused
+	// EventWait: the call waits Delay; Source says why ("backoff",
+	// "retry-after", "retrier" before a retry; "pacing" before an
+	// attempt while the host's quota runs low).
+	EventWait
+	// EventHedgeSent: hedge Hedge of try Attempt is going out, the
+	// earlier copies having not answered within Delay.
+	EventHedgeSent
+	// EventHedgeWon: copy Hedge of try Attempt answered first, well.
+	EventHedgeWon
+	// EventGiveUp: the call stopped without a good result; Reason says
+	// why (nil when the last error was not retryable).
+	EventGiveUp
+	// EventBreakerChange: the circuit breaker of host Key went From → To.
+	// It is not tied to a call: the context is context.Background() and
+	// Request is nil.
+	EventBreakerChange
 )
 
 // String names the kind, as the slog adapter logs it.
 func (k EventKind) String() string {
 	switch k {
-	case AttemptStart:
+	case EventAttemptStart:
 		return "attempt"
-	case AttemptDone:
+	case EventAttemptDone:
 		return "attempt done"
-	case Wait:
+	case EventRefused:
+		return "refused"
+	case EventWait:
 		return "wait"
-	case GiveUp:
-		return "give up"
-	case BreakerChange:
-		return "breaker"
-	case HedgeSent:
+	case EventHedgeSent:
 		return "hedge sent"
-	case HedgeWon:
+	case EventHedgeWon:
 		return "hedge won"
-	case Paced:
-		return "paced"
+	case EventGiveUp:
+		return "give up"
+	case EventBreakerChange:
+		return "breaker"
 	}
 	return "unknown"
 }
@@ -63,18 +69,18 @@ func (k EventKind) String() string {
 // call can come from several goroutines at once.
 type Event struct {
 	Kind    EventKind
+	Key     string        // the host (see Config.Key); "" for an operation of a Runner
 	Attempt int           // the try concerned, from 1 (a try is an attempt and its hedges)
 	Hedge   int           // which copy of the try: 0 for the first, 1… for hedges
-	Request *http.Request // nil for operations run by Retry
-	Status  int           // AttemptDone: the response's status, 0 on error
-	Err     error         // AttemptDone: the attempt's error; GiveUp: what the caller gets
-	Elapsed time.Duration // AttemptDone: how long the attempt took
-	Delay   time.Duration // Wait, Paced: how long; HedgeSent: the delay that passed before it
-	Source  string        // Wait: "backoff", "server asked (Retry-After)", "retrier"
-	Reason  error         // GiveUp: ErrAttemptsExhausted and the like, nil when the error was not retryable; Paced: ErrPaceCapped or nil
-	Key     string        // BreakerChange: the host (see Config.Key)
-	From    breaker.State // BreakerChange: the state left
-	To      breaker.State // BreakerChange: the state entered
+	Request *http.Request // nil for operations of a Runner
+	Status  int           // EventAttemptDone, EventHedgeWon: the response's status, 0 on error
+	Err     error         // EventAttemptDone: the attempt's error; EventGiveUp: what the caller gets
+	Elapsed time.Duration // EventAttemptDone: how long the attempt took
+	Delay   time.Duration // EventWait: how long; EventHedgeSent: the delay that passed before it
+	Source  string        // EventWait: why
+	Reason  error         // EventRefused, EventGiveUp: why
+	From    breaker.State // EventBreakerChange: the state left
+	To      breaker.State // EventBreakerChange: the state entered
 }
 
 // observer bundles where a call reports: hook and attempt log, each optional.

@@ -13,7 +13,6 @@ import (
 	"github.com/rebound-go/rebound"
 	"github.com/rebound-go/rebound/backoff"
 	"github.com/rebound-go/rebound/breaker"
-	"github.com/rebound-go/rebound/budget"
 	"github.com/rebound-go/rebound/hedge"
 	"github.com/rebound-go/rebound/ratelimit"
 )
@@ -101,15 +100,16 @@ func ExampleConfig_hedge() {
 // The guards for work that is not HTTP: a Runner with a breaker and a
 // budget of its own. The breaker's refusal ends the loop at once.
 func ExampleRunner() {
-	br, _ := breaker.New(breaker.Settings{ConsecutiveFailures: 3, OpenTimeout: time.Minute})
-	b, _ := budget.NewAdaptive(budget.AdaptiveSettings{})
-	r := &rebound.Runner{
-		Retrier: &rebound.Policy{Attempts: 5, Backoff: backoff.Constant{Interval: time.Millisecond}},
-		Breaker: br,
-		Budget:  b,
+	r, err := rebound.NewRunner(rebound.Config{
+		Policy:  rebound.Policy{Attempts: 5, Backoff: backoff.Constant{Interval: time.Millisecond}},
+		Breaker: &breaker.Settings{ConsecutiveFailures: 3, OpenTimeout: time.Minute},
+		Budget:  rebound.AdaptiveBudget,
+	})
+	if err != nil {
+		panic(err)
 	}
 	calls := 0
-	err := r.Do(context.Background(), func(ctx context.Context) error {
+	err = r.Do(context.Background(), func(ctx context.Context) error {
 		calls++
 		return errors.New("queue unavailable")
 	})

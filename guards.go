@@ -4,8 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
+	"sync/atomic"
 	"time"
 
 	"github.com/rebound-go/rebound/breaker"
@@ -16,85 +16,147 @@ import (
 	"github.com/rebound-go/rebound/throttle"
 )
 
-// ErrBudgetExhausted: the retry budget had nothing left, so the last
-// result went back instead of a retry.
-var ErrBudgetExhausted = errors.New("rebound: retry budget exhausted")
+// stage is one step an attempt passes before it is sent. Each either
+// admits the attempt or refuses it; a refused attempt is "not sent".
+type stage uint8
 
-// ErrPaceCapped: pacing wanted to hold a request back longer than its
-// MaxWait (or the context's deadline) allows; it waited that long and
-// sent the request anyway. It appears as the Reason of a Paced event.
-var ErrPaceCapped = errors.New("rebound: pacing wait capped")
+const (
+	stageBulkhead stage = iota
+	stagePace
+	stageBreaker
+	stageThrottle
+	stageTimeout
+)
 
-// pace holds an attempt back while the host's quota runs low.
-func (l *loop) pace(ctx context.Context, n, k int) error {
-	wait, capped := l.g.pacer.Reserve(time.Now())
-	if wait <= 0 {
-		return nil
+// stages is the order in which an attempt meets the guards, outermost
+// first: the one drawing of the path (doc.go's is checked against it).
+// Waits come first, so a breaker ticket or a throttle count is never
+// held while the attempt sleeps; the breaker comes before the throttle,
+// so a call the breaker refuses never counts as a request the server did
+// not accept.
+var stages = [...]stage{stageBulkhead, stagePace, stageBreaker, stageThrottle, stageTimeout}
+
+func (s stage) String() string {
+	switch s {
+	case stageBulkhead:
+		return "bulkhead"
+	case stagePace:
+		return "pacing"
+	case stageBreaker:
+		return "breaker"
+	case stageThrottle:
+		return "throttle"
 	}
-	if dl, ok := ctx.Deadline(); ok && time.Until(dl) < wait {
-		wait, capped = max(time.Until(dl)-time.Millisecond, 0), true
-	}
-	if l.obs.active() {
-		e := Event{Kind: Paced, Attempt: n, Hedge: k, Request: l.req, Delay: wait}
-		if capped {
-			e.Reason = ErrPaceCapped
-		}
-		l.obs.emit(ctx, e)
-	}
-	return sleep(ctx, wait)
+	return "attempt timeout"
 }
 
-// AdaptiveBudget makes the recommended retry budget: budget.Adaptive with
-// its defaults, whose share of traffic follows how often retries succeed,
-// between 10 % (an outage costs the server 1.1× its load) and 50 %
-// (random failures still retried to success). Use it as Config.Budget.
-func AdaptiveBudget() budget.Budget {
-	b, err := budget.NewAdaptive(budget.AdaptiveSettings{})
-	if err != nil {
-		panic(err) // the zero settings are valid; a test holds that
-	}
-	return b
-}
-
-// guards are the overload guards one call runs under; each nil when off.
+// guards are the guards one call runs under; each nil when off. One set
+// is kept per host; calls read it without a lock.
 type guards struct {
+	key      string
 	budget   budget.Budget
 	breaker  *breaker.Breaker
 	throttle *throttle.Throttle
 	bulkhead *bulkhead.Bulkhead
-	timeout  time.Duration // per attempt, 0: none
-	fraction float64       // of the remaining deadline, 0: none
+	pacer    *ratelimit.Pacer // the host's quota
+	admits   bool             // any of bulkhead, pacer, breaker, throttle
 
+	timeout   time.Duration    // per attempt, 0: none
+	fraction  float64          // of the remaining deadline, 0: none
 	hedge     *hedge.Settings  // nil: no hedging
 	latencies *hedge.Latencies // the host's latencies, for an adaptive hedge delay
-	pacer     *ratelimit.Pacer // the host's quota, nil: no pacing
+
+	used atomic.Bool // called since the host table last looked (see hosts.go)
 }
 
-// isGuardRejection reports a refusal by a guard of rebound's own: it must
-// end the loop at once, since the reason to refuse holds for a retry too
-// (seed 003: retry wraps the breaker and stops on ErrCircuitOpen).
-func isGuardRejection(err error) bool {
-	return errors.Is(err, breaker.ErrCircuitOpen) || errors.Is(err, throttle.ErrThrottled) || errors.Is(err, bulkhead.ErrFull)
+// permit is what an admitted attempt holds until it is over: released
+// exactly once, when the attempt's answer is known (breaker, throttle) or
+// when the caller closes the body it got (bulkhead slot, contexts).
+type permit struct {
+	ticket  breaker.Ticket
+	broken  bool // a breaker ticket is held
+	slot    bool // a bulkhead slot is held
+	cancels [2]context.CancelFunc
+	settled bool // the attempt ended normally; nothing left to abort
 }
 
-// verdict is how a guard sees an attempt: 5xx and network errors are the
-// dependency failing; 429 says it is busy, not broken; a call the caller
-// cancelled says nothing; anything else shows it working.
-func verdict(ctx context.Context, resp *http.Response, err error) breaker.Outcome {
-	switch {
-	case err != nil:
-		if ctx.Err() != nil || isGuardRejection(err) {
-			return breaker.Ignore
+// admit runs an attempt through the stages in order. On a refusal it
+// releases what the earlier stages gave and returns the refusal.
+func (c *call) admit(ctx context.Context, n, k int, p *permit) error {
+	g := c.g
+	for _, s := range stages {
+		var err error
+		switch s {
+		case stageBulkhead:
+			if g.bulkhead != nil {
+				err = g.bulkhead.Wait(ctx)
+				p.slot = err == nil
+			}
+		case stagePace:
+			if g.pacer != nil {
+				err = c.pace(ctx, n, k)
+			}
+		case stageBreaker:
+			if g.breaker != nil {
+				p.ticket, err = g.breaker.Allow()
+				p.broken = err == nil
+			}
+		case stageThrottle:
+			if g.throttle != nil {
+				err = g.throttle.Allow()
+			}
 		}
-		return breaker.Failure
-	case resp == nil:
-		return breaker.Success
-	case resp.StatusCode >= 500:
-		return breaker.Failure
-	case resp.StatusCode == http.StatusTooManyRequests:
-		return breaker.Ignore
+		if err != nil {
+			c.abort(p, breaker.Ignore)
+			return err
+		}
 	}
-	return breaker.Success
+	return nil
+}
+
+// abort gives back what p holds, reporting o to the breaker: Ignore for
+// an attempt that was never sent, Failure for one whose RoundTripper
+// panicked.
+func (c *call) abort(p *permit, o breaker.Outcome) {
+	if p.settled {
+		return
+	}
+	p.settled = true
+	if p.broken {
+		c.g.breaker.Done(p.ticket, o)
+	}
+	c.release(p)
+}
+
+// release frees what outlives an attempt's answer.
+func (c *call) release(p *permit) {
+	if p.slot {
+		p.slot = false
+		c.g.bulkhead.Done()
+	}
+	for i, cancel := range p.cancels {
+		if cancel != nil {
+			cancel()
+			p.cancels[i] = nil
+		}
+	}
+}
+
+// pace holds an attempt back while the host's quota runs low. A wait that
+// would pass the deadline is a refusal: the attempt could not be answered
+// in time.
+func (c *call) pace(ctx context.Context, n, k int) error {
+	wait, _ := c.g.pacer.Reserve(time.Now())
+	if wait <= 0 {
+		return nil
+	}
+	if dl, ok := ctx.Deadline(); ok && time.Until(dl) < wait {
+		return ErrWaitPastDeadline
+	}
+	if c.obs.active() {
+		c.emit(ctx, Event{Kind: EventWait, Attempt: n, Hedge: k, Delay: wait, Source: "pacing"})
+	}
+	return sleep(ctx, wait)
 }
 
 // attemptContext bounds one attempt: the fixed timeout, or the fraction of
@@ -115,61 +177,34 @@ func (g *guards) attemptContext(ctx context.Context) (context.Context, context.C
 	return context.WithTimeout(ctx, d)
 }
 
-// attempt runs try under the throttle, the breaker and the attempt timeout.
-func (g *guards) attempt(ctx context.Context, n int, try tryFunc) (*http.Response, error) {
-	if g.throttle != nil {
-		if err := g.throttle.Allow(); err != nil {
-			return nil, err
-		}
-	}
-	var ticket breaker.Ticket
-	if g.breaker != nil {
-		t, err := g.breaker.Allow()
-		if err != nil {
-			return nil, err
-		}
-		ticket = t
-	}
-	actx, cancel := g.attemptContext(ctx)
-	resp, err := try(actx, n)
-	if g.pacer != nil && resp != nil {
-		if info, ok := ratelimit.Parse(resp.Header, time.Now()); ok {
-			g.pacer.Update(info)
-		}
-	}
-	if cancel != nil {
-		if resp != nil {
-			// The attempt's context must outlive RoundTrip: the caller still
-			// reads the body. It ends when the body is closed.
-			resp.Body = &cancelOnClose{ReadCloser: resp.Body, cancel: cancel}
-		} else {
-			cancel()
-		}
-	}
-	if g.breaker != nil || g.throttle != nil {
-		v := verdict(ctx, resp, err)
-		if g.breaker != nil {
-			g.breaker.Done(ticket, v)
-		}
-		if g.throttle != nil && v != breaker.Ignore {
-			g.throttle.Record(v == breaker.Success)
-		}
-	}
-	return resp, err
+// isRefusal reports a refusal by one of rebound's guards: the attempt was
+// not sent, and the reason to refuse holds for a retry too.
+func isRefusal(err error) bool {
+	return errors.Is(err, breaker.ErrCircuitOpen) || errors.Is(err, throttle.ErrThrottled) ||
+		errors.Is(err, bulkhead.ErrFull) || errors.Is(err, budget.ErrExhausted)
 }
 
-type cancelOnClose struct {
-	io.ReadCloser
-	cancel context.CancelFunc
+// verdict is how a guard sees an attempt that was sent: 5xx and network
+// errors are the dependency failing; 429 says it is busy, not broken; a
+// call the caller cancelled says nothing; anything else shows it working.
+func verdict(ctx context.Context, resp *http.Response, err error) breaker.Outcome {
+	switch {
+	case err != nil:
+		if ctx.Err() != nil {
+			return breaker.Ignore
+		}
+		return breaker.Failure
+	case resp == nil:
+		return breaker.Success
+	case resp.StatusCode >= 500:
+		return breaker.Failure
+	case resp.StatusCode == http.StatusTooManyRequests:
+		return breaker.Ignore
+	}
+	return breaker.Success
 }
 
-func (b *cancelOnClose) Close() error {
-	err := b.ReadCloser.Close()
-	b.cancel()
-	return err
-}
-
-// validateGuards checks the guard settings shared by Config and Runner.
+// validateGuards checks the attempt timeouts.
 func validateGuards(timeout time.Duration, fraction float64) error {
 	if timeout < 0 {
 		return fmt.Errorf("rebound: AttemptTimeout %v must not be negative", timeout)

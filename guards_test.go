@@ -14,6 +14,7 @@ import (
 	"github.com/rebound-go/rebound/breaker"
 	"github.com/rebound-go/rebound/budget"
 	"github.com/rebound-go/rebound/bulkhead"
+	"github.com/rebound-go/rebound/hedge"
 	"github.com/rebound-go/rebound/throttle"
 )
 
@@ -36,7 +37,7 @@ func TestBreakerInTransport(t *testing.T) {
 			Policy:  Policy{Attempts: 10, Backoff: tick},
 			Breaker: &breaker.Settings{ConsecutiveFailures: 3, OpenTimeout: time.Second},
 			OnEvent: func(_ context.Context, e Event) {
-				if e.Kind == BreakerChange {
+				if e.Kind == EventBreakerChange {
 					changes = append(changes, e.Key+": "+e.From.String()+" → "+e.To.String())
 				}
 			},
@@ -82,7 +83,7 @@ func TestBudgetInTransport(t *testing.T) {
 			Policy: Policy{Attempts: 4, Backoff: tick},
 			Budget: AdaptiveBudget,
 			OnEvent: func(_ context.Context, e Event) {
-				if e.Kind == GiveUp && errors.Is(e.Reason, ErrBudgetExhausted) {
+				if e.Kind == EventGiveUp && errors.Is(e.Reason, budget.ErrExhausted) {
 					exhausted++
 				}
 			},
@@ -251,23 +252,40 @@ func TestFallback(t *testing.T) {
 
 func TestRunnerGuards(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		br, _ := breaker.New(breaker.Settings{ConsecutiveFailures: 2, OpenTimeout: time.Minute})
-		b, _ := budget.NewTokenBucket(budget.TokenBucketSettings{})
-		r := &Runner{Retrier: &Policy{Attempts: 5, Backoff: tick}, Breaker: br, Budget: b}
+		r, err := NewRunner(Config{Policy: Policy{Attempts: 5, Backoff: tick},
+			Breaker: &breaker.Settings{ConsecutiveFailures: 2, OpenTimeout: time.Minute},
+			Budget:  func() budget.Budget { b, _ := budget.NewTokenBucket(budget.TokenBucketSettings{}); return b }})
+		if err != nil {
+			t.Fatal(err)
+		}
 		calls := 0
-		err := r.Do(context.Background(), func(context.Context) error { calls++; return errAny })
-		if !errors.Is(err, breaker.ErrCircuitOpen) || calls != 2 {
-			t.Fatalf("err %v after %d calls; want the breaker to stop the loop after 2", err, calls)
+		err = r.Do(context.Background(), func(context.Context) error { calls++; return errAny })
+		if !errors.Is(err, breaker.ErrCircuitOpen) || !errors.Is(err, errAny) || calls != 2 {
+			t.Fatalf("err %v after %d calls; want the breaker to stop the loop after 2, with the last error", err, calls)
 		}
-		r.Fallback = func(_ context.Context, err error) error { return nil }
-		if err := r.Do(context.Background(), func(context.Context) error { return errAny }); err != nil {
-			t.Fatalf("fallback did not recover: %v", err)
-		}
-		r2 := &Runner{AttemptTimeoutFraction: 2}
-		if err := r2.Do(context.Background(), func(context.Context) error { return nil }); err == nil || !strings.Contains(err.Error(), "AttemptTimeoutFraction 2 is not in [0, 1]") {
-			t.Fatalf("bad fraction accepted: %v", err)
+		calls = 0
+		err = r.Do(context.Background(), func(context.Context) error { calls++; return nil })
+		var re *RetryError
+		if !errors.As(err, &re) || re.Attempts != 0 || !errors.Is(err, breaker.ErrCircuitOpen) || calls != 0 {
+			t.Fatalf("err %v after %d calls; want not sent: a *RetryError of 0 attempts wrapping ErrCircuitOpen", err, calls)
 		}
 	})
+}
+
+func TestRunnerConfigValidation(t *testing.T) {
+	for _, tt := range []struct {
+		cfg  Config
+		want string
+	}{
+		{Config{AttemptTimeoutFraction: 2}, "AttemptTimeoutFraction 2 is not in [0, 1]"},
+		{Config{Hedge: &hedge.Settings{}}, "Config.Hedge is for HTTP"},
+		{Config{Fallback: func(*http.Request, *http.Response, error) (*http.Response, error) { return nil, nil }}, "Config.Fallback is for HTTP"},
+		{Config{Breaker: &breaker.Settings{FailureRate: 1.3}}, "FailureRate 1.3"},
+	} {
+		if _, err := NewRunner(tt.cfg); err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("err %v, want %q", err, tt.want)
+		}
+	}
 }
 
 func TestGuardConfigValidation(t *testing.T) {

@@ -2,33 +2,35 @@ package rebound
 
 import (
 	"context"
-	"net/http"
 	"sync"
 	"time"
+
+	"github.com/rebound-go/rebound/breaker"
+	"github.com/rebound-go/rebound/budget"
 )
 
-// copyResult is what one copy of a hedged try produced.
+// copyResult is what one sent copy of a hedged try produced.
 type copyResult struct {
-	k      int // 0 for the first copy
-	resp   *http.Response
-	err    error
-	cancel context.CancelFunc
+	k int // 0 for the first copy
+	attemptResult
+	cancel context.CancelFunc // the copy's context, until its body is closed
 }
 
 // maxCopies bounds hedge.Settings.Copies (it validates to at most 16).
 const maxCopies = 16
 
-// hedgeGroup is one hedged try: the first copy runs on the caller's
-// goroutine, and a timer starts each further copy only while no copy has
-// answered well. Whichever goroutine finishes a copy settles the group
-// under its lock, so a winning hedge cancels a first copy still blocked
-// in its round trip. When nothing needs hedging, the try costs a context,
-// a timer and a channel, and no goroutine.
+// hedgeGroup is one hedged try. The first copy runs on the caller's
+// goroutine; it alone decides whether the try is sent at all, and only
+// once it is admitted do other copies go out, each on a goroutine of its
+// own, at once (parallel) or whenever the delay passes with no good
+// answer. A copy a guard refuses is simply not sent: it never settles the
+// group and never cancels a copy in flight. The first good answer wins;
+// the other copies are cancelled, and whatever they still answer is
+// drained by their own goroutines, so the caller never waits for a loser.
 type hedgeGroup struct {
-	l      *loop
+	c      call // the caller's call, copied: the copies' goroutines share it
 	ctx    context.Context
 	n      int
-	try    tryFunc
 	copies int
 
 	mu       sync.Mutex
@@ -42,64 +44,57 @@ type hedgeGroup struct {
 	decided  chan struct{}
 	timer    *time.Timer
 	delay    time.Duration // the wait before the copy the timer will start
-
-	copiesWG sync.WaitGroup // hedge goroutines
-	timerWG  sync.WaitGroup // timer callbacks armed and not yet run or stopped
+	spent    int           // a hedge the budget refused, to report once unlocked; 0: none
 }
 
-// hedge makes try n as a hedged group: the first copy now, another each
-// time the delay passes with no good answer, up to Copies in flight (all
-// at once when the delay is zero: pester's Concurrency). The first good
-// answer (one the retrier would not retry) wins; copies still in flight
-// are cancelled and any answer they still give is drained. When every
-// copy sent has failed, the last failure goes back to the retry loop at
-// once, without waiting for hedges not yet sent.
-func (l *loop) hedge(ctx context.Context, n int, try tryFunc) (*http.Response, error) {
-	g := &hedgeGroup{l: l, ctx: ctx, n: n, try: try, copies: l.g.hedge.MaxCopies(), decided: make(chan struct{})}
+// hedge makes try n as a hedged group and returns its answer: the winner,
+// the last failure when every copy sent failed, or the first copy's
+// refusal when it was not sent.
+func (c *call) hedge(ctx context.Context, n int) attemptResult {
+	var p permit
+	if c.g.admits {
+		if err := c.admit(ctx, n, 0, &p); err != nil {
+			return c.refuse(ctx, n, 0, err)
+		}
+	}
+	g := &hedgeGroup{c: *c, ctx: ctx, n: n, copies: c.g.hedge.MaxCopies(), decided: make(chan struct{})}
 	cctx, cancel := context.WithCancel(ctx)
+	p.cancels[0] = cancel
 	g.mu.Lock()
-	seq := g.add(cancel)
-	if d := l.g.hedge.NextDelay(l.g.latencies); d > 0 {
+	g.c.seq++
+	seq := g.c.seq
+	g.cancels[0] = cancel
+	g.launched, g.inflight = 1, 1
+	if d := g.c.g.hedge.NextDelay(g.c.g.latencies); d > 0 {
 		g.delay = d
-		g.timerWG.Add(1)
 		g.timer = time.AfterFunc(d, g.fire)
 	} else {
 		for g.launched < g.copies && g.launchLocked(0) { // parallel: every copy at once
 		}
 	}
-	g.mu.Unlock()
+	g.unlock()
 
-	resp, err := l.observedAttempt(cctx, n, 0, seq, try)
-	g.complete(copyResult{k: 0, resp: resp, err: err, cancel: cancel})
+	a := g.c.send(cctx, ctx, n, 0, seq, &p)
+	g.complete(copyResult{k: 0, attemptResult: a, cancel: cancel})
 	<-g.decided
-	g.copiesWG.Wait()
-	if g.timer != nil && g.timer.Stop() {
-		g.timerWG.Done() // stopped before it ran
+	g.mu.Lock()
+	if g.timer != nil {
+		g.timer.Stop()
 	}
-	g.timerWG.Wait()
+	c.seq, c.held, c.body.sent = g.c.seq, g.c.held, g.c.body.sent
+	g.mu.Unlock()
 	return g.result()
-}
-
-// add counts a new copy and returns its attempt number; g.mu is held.
-func (g *hedgeGroup) add(cancel context.CancelFunc) int {
-	g.cancels[g.launched] = cancel
-	g.launched++
-	g.inflight++
-	g.l.seq++
-	return g.l.seq
 }
 
 // fire is the timer's callback: the earlier copies are slow, send another.
 func (g *hedgeGroup) fire() {
-	defer g.timerWG.Done()
 	g.mu.Lock()
-	defer g.mu.Unlock()
+	defer g.unlock()
 	if g.settled || g.launched >= g.copies || !g.launchLocked(g.delay) {
 		return
 	}
 	if g.launched < g.copies {
-		g.delay = g.l.g.hedge.NextDelay(g.l.g.latencies)
-		g.timerWG.Add(1)
+		g.delay = g.c.g.hedge.NextDelay(g.c.g.latencies)
 		g.timer.Reset(g.delay)
 	}
 }
@@ -107,34 +102,74 @@ func (g *hedgeGroup) fire() {
 // launchLocked sends copy g.launched on its own goroutine, if the budget
 // allows: hedges spend it like retries. g.mu is held.
 func (g *hedgeGroup) launchLocked(delay time.Duration) bool {
-	l := g.l
-	if l.g.budget != nil && !l.g.budget.Withdraw() {
+	c := &g.c
+	if c.g.budget != nil && !c.g.budget.Allow() {
+		g.spent = g.launched
 		return false
 	}
 	k := g.launched
 	cctx, cancel := context.WithCancel(g.ctx)
-	seq := g.add(cancel)
-	if l.stats != nil {
-		l.stats.hedges.Add(1)
+	g.cancels[k] = cancel
+	g.launched++
+	g.inflight++
+	if c.stats != nil {
+		c.stats.hedges.Add(1)
 	}
-	g.copiesWG.Add(1)
-	go func() {
-		defer g.copiesWG.Done()
-		if l.obs.active() { // here, not under the group's lock
-			l.obs.emit(g.ctx, Event{Kind: HedgeSent, Attempt: g.n, Hedge: k, Request: l.req, Delay: delay})
-		}
-		resp, err := l.observedAttempt(cctx, g.n, k, seq, g.try)
-		g.complete(copyResult{k: k, resp: resp, err: err, cancel: cancel})
-	}()
+	go g.runCopy(cctx, cancel, k, delay)
 	return true
 }
 
-// complete takes copy r's outcome: the winner, a failure to keep, or, once
-// the group is settled, an answer nobody wants.
+// unlock releases g.mu, then reports a hedge the budget refused: hooks
+// never run under the group's lock.
+func (g *hedgeGroup) unlock() {
+	k := g.spent
+	g.spent = 0
+	g.mu.Unlock()
+	if k > 0 && g.c.obs.active() {
+		g.c.emit(g.ctx, Event{Kind: EventRefused, Attempt: g.n, Hedge: k, Reason: budget.ErrExhausted})
+	}
+}
+
+// runCopy admits and sends hedge k on its own goroutine.
+func (g *hedgeGroup) runCopy(ctx context.Context, cancel context.CancelFunc, k int, delay time.Duration) {
+	c := &g.c
+	var p permit
+	if c.g.admits {
+		if err := c.admit(ctx, g.n, k, &p); err != nil {
+			cancel()
+			c.refuse(g.ctx, g.n, k, err)
+			g.complete(copyResult{k: k, attemptResult: attemptResult{refused: err}, cancel: cancel})
+			return
+		}
+	}
+	g.mu.Lock()
+	if g.settled { // the group ended while this copy waited for its guards
+		g.mu.Unlock()
+		c.abort(&p, breaker.Ignore)
+		g.complete(copyResult{k: k, attemptResult: attemptResult{refused: context.Canceled}, cancel: cancel})
+		return
+	}
+	c.seq++
+	seq := c.seq
+	g.mu.Unlock()
+	p.cancels[0] = cancel
+	if c.obs.active() {
+		c.emit(g.ctx, Event{Kind: EventHedgeSent, Attempt: g.n, Hedge: k, Delay: delay})
+	}
+	a := c.send(ctx, g.ctx, g.n, k, seq, &p)
+	g.complete(copyResult{k: k, attemptResult: a, cancel: cancel})
+}
+
+// complete takes copy r's outcome: the winner, a failure to keep, a
+// refusal to forget, or, once the group is settled, an answer nobody
+// wants.
 func (g *hedgeGroup) complete(r copyResult) {
-	l := g.l
-	// The retrier is the caller's code: ask it before taking the lock.
-	good := !l.retrier.ShouldRetry(g.ctx, Outcome{Attempt: g.n, Request: l.req, Response: r.resp, Err: r.err})
+	c := &g.c
+	good := false
+	if r.refused == nil {
+		// The retrier is the caller's code: ask it before taking the lock.
+		good = !c.retrier.ShouldRetry(g.ctx, Outcome{Attempt: g.n, Request: c.req, Response: r.resp, Err: r.err})
+	}
 	var drop *copyResult
 	g.mu.Lock()
 	g.done[r.k] = true
@@ -142,27 +177,29 @@ func (g *hedgeGroup) complete(r copyResult) {
 	switch {
 	case g.settled:
 		drop = &r
-	default:
-		l.report(g.ctx, g.n > 1 || r.k > 0, r.resp, r.err)
-		if good {
-			g.win = &r
-			drop, g.last = g.last, nil
-			g.settle()
-			for k := range g.launched {
-				if !g.done[k] {
-					g.cancels[k]() // the losers let go at once
-				}
+	case r.refused != nil:
+		// Not sent: it neither wins nor fails the group.
+	case good:
+		g.win = &r
+		drop, g.last = g.last, nil
+		g.settle()
+		for k := range g.launched {
+			if !g.done[k] {
+				g.cancels[k]() // the losers let go at once
 			}
-			break
 		}
+	default:
 		drop, g.last = g.last, &r
-		if g.inflight == 0 {
-			g.settle() // every copy sent has failed: back to the loop now
-		}
+	}
+	if !g.settled && g.inflight == 0 && g.last != nil {
+		g.settle() // every copy sent has failed: back to the loop now
 	}
 	g.mu.Unlock()
-	if drop != nil {
-		l.drop(drop)
+	if drop != nil && drop.refused == nil {
+		if drop.resp != nil {
+			discard(drop.resp, c.drain)
+		}
+		drop.cancel()
 	}
 }
 
@@ -172,33 +209,25 @@ func (g *hedgeGroup) settle() {
 	close(g.decided)
 }
 
-// result is the group's answer: the winner, or the last failure.
-func (g *hedgeGroup) result() (*http.Response, error) {
+// result is the group's answer: the winner, or the last failure. The
+// answer's context lives until the caller closes its body: send tied its
+// cancel to the body.
+func (g *hedgeGroup) result() attemptResult {
 	r := g.win
 	if r == nil {
 		r = g.last
 	}
-	if r.resp != nil {
-		// The answer's context lives until the caller closes the body.
-		r.resp.Body = &cancelOnClose{ReadCloser: r.resp.Body, cancel: r.cancel}
-	} else {
+	if r.resp == nil {
 		r.cancel()
 	}
 	if g.win != nil && r.k > 0 && r.err == nil {
-		if g.l.stats != nil {
-			g.l.stats.hedgeWins.Add(1)
+		c := &g.c
+		if c.stats != nil {
+			c.stats.hedgeWins.Add(1)
 		}
-		if g.l.obs.active() {
-			g.l.obs.emit(g.ctx, Event{Kind: HedgeWon, Attempt: g.n, Hedge: r.k, Request: g.l.req, Status: r.resp.StatusCode})
+		if c.obs.active() {
+			c.emit(g.ctx, Event{Kind: EventHedgeWon, Attempt: g.n, Hedge: r.k, Status: r.resp.StatusCode})
 		}
 	}
-	return r.resp, r.err
-}
-
-// drop discards a copy that will not be the answer.
-func (l *loop) drop(r *copyResult) {
-	if r.resp != nil {
-		discard(r.resp, l.drain)
-	}
-	r.cancel()
+	return r.attemptResult
 }

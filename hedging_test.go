@@ -109,6 +109,7 @@ func TestHedgeSchedule(t *testing.T) {
 						t.Errorf("attempt %d sent at %v, want %v", i+1, s.sent[i], tt.wantSent[i])
 					}
 				}
+				synctest.Wait() // the call does not wait for its losers; they end on their own
 				if s.cancelled.Load() != tt.cancelled {
 					t.Errorf("cancelled %d, want %d", s.cancelled.Load(), tt.cancelled)
 				}
@@ -178,8 +179,8 @@ func TestHedgesSpendTheBudget(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		s := &slowFast{delays: []time.Duration{time.Second, time.Millisecond}, start: time.Now()}
 		b, _ := budget.NewTokenBucket(budget.TokenBucketSettings{MaxTokens: 2})
-		b.Result(false, false) // below half: no retry or hedge may go
-		b.Result(false, false)
+		b.Done(false, false) // below half: no retry or hedge may go
+		b.Done(false, false)
 		rt, _ := NewTransport(s, Config{Hedge: &hedge.Settings{Delay: 10 * time.Millisecond}, Budget: func() budget.Budget { return b }})
 		resp, err := rt.RoundTrip(mustRequest("GET", "http://example.test/"))
 		if err != nil {

@@ -6,104 +6,170 @@ import (
 	"sync"
 
 	"github.com/rebound-go/rebound/breaker"
-	"github.com/rebound-go/rebound/budget"
 	"github.com/rebound-go/rebound/bulkhead"
 	"github.com/rebound-go/rebound/hedge"
 	"github.com/rebound-go/rebound/ratelimit"
 	"github.com/rebound-go/rebound/throttle"
 )
 
-// hostGuards keeps one set of guards per host (or per Config.Key), made on
-// a host's first request. Hosts are never forgotten: a Transport that
-// talks to an unbounded set of hosts should key them coarser.
-type hostGuards struct {
-	key      func(*http.Request) string
-	budget   func() budget.Budget
-	breakers *breaker.Set
-	throttle *throttle.Settings
-	bulkhead *bulkhead.Settings
-	pace     *ratelimit.Settings
-	timeouts guards   // the attempt timeouts every host shares
-	hosts    sync.Map // key → *guards
+// DefaultMaxHosts is how many hosts a Transport keeps guards for when
+// Config.MaxHosts is zero.
+const DefaultMaxHosts = 1024
+
+// hostTable keeps one set of guards per host (or per Config.Key), made on
+// a host's first call. It remembers at most max hosts: when a new host
+// would pass that, the hosts not called since the previous look are
+// forgotten, in the way of the CLOCK (second chance) page-replacement
+// algorithm, until a quarter of the room is free. A forgotten host that
+// comes back starts afresh: closed breaker, new budget.
+type hostTable struct {
+	key   func(*http.Request) string
+	make  func(key string) *guards
+	max   int
+	hosts sync.Map // key → *guards
+
+	mu sync.Mutex // serialises inserts and sweeps
+	n  int
 }
 
-// newHostGuards returns nil when no per-host guard is configured.
-func newHostGuards(cfg *Config, timeouts guards) (*hostGuards, error) {
+// get returns the guards of req's host, making them on first use.
+func (h *hostTable) get(req *http.Request) *guards {
+	key := h.key(req)
+	if v, ok := h.hosts.Load(key); ok {
+		g := v.(*guards)
+		if !g.used.Load() { // a load first: most calls find it set, and a store would bounce the cache line
+			g.used.Store(true)
+		}
+		return g
+	}
+	return h.insert(key)
+}
+
+func (h *hostTable) insert(key string) *guards {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if v, ok := h.hosts.Load(key); ok {
+		return v.(*guards)
+	}
+	if h.max > 0 && h.n >= h.max {
+		h.sweep()
+	}
+	g := h.make(key)
+	g.used.Store(true)
+	h.hosts.Store(key, g)
+	h.n++
+	return g
+}
+
+// sweep forgets hosts until at most three quarters of max remain: first
+// those not called since the last sweep, then, on a second pass, those
+// whose second chance the first pass used up. h.mu is held.
+func (h *hostTable) sweep() {
+	target := h.max * 3 / 4
+	for pass := 0; pass < 2 && h.n > target; pass++ {
+		h.hosts.Range(func(k, v any) bool {
+			if v.(*guards).used.Swap(false) {
+				return true
+			}
+			h.hosts.Delete(k)
+			h.n--
+			return h.n > target
+		})
+	}
+}
+
+// len returns how many hosts are remembered.
+func (h *hostTable) len() int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.n
+}
+
+// newHostTable returns nil when no per-host guard is configured. cfg has
+// been validated, and its settings are copies the caller cannot change.
+func newHostTable(cfg *Config, shared *guards) (*hostTable, error) {
 	adaptiveHedge := cfg.Hedge != nil && cfg.Hedge.Percentile > 0
 	if cfg.Budget == nil && cfg.Breaker == nil && cfg.Throttle == nil && cfg.Bulkhead == nil && !adaptiveHedge && cfg.Pace == nil {
 		return nil, nil
 	}
-	onEvent := cfg.OnEvent
-	h := &hostGuards{key: cfg.Key, budget: cfg.Budget, throttle: cfg.Throttle, bulkhead: cfg.Bulkhead, pace: cfg.Pace, timeouts: timeouts}
+	h := &hostTable{key: cfg.Key, max: cfg.MaxHosts}
 	if h.key == nil {
 		h.key = func(r *http.Request) string { return r.URL.Host }
 	}
-	if cfg.Budget != nil && cfg.Budget() == nil {
+	if h.max == 0 {
+		h.max = DefaultMaxHosts
+	}
+	newBudget := cfg.Budget
+	if newBudget != nil && newBudget() == nil {
 		return nil, errorf("Config.Budget returned a nil budget")
 	}
+	var bs *breaker.Settings
 	if cfg.Breaker != nil {
-		s := *cfg.Breaker
-		if user, ctx := s.OnStateChange, context.Background(); onEvent != nil || user != nil {
-			s.OnStateChange = func(name string, from, to breaker.State) {
-				if user != nil {
-					user(name, from, to)
-				}
-				if onEvent != nil {
-					onEvent(ctx, Event{Kind: BreakerChange, Key: name, From: from, To: to})
-				}
-			}
-		}
-		set, err := breaker.NewSet(s)
-		if err != nil {
+		bs = new(breaker.Settings)
+		*bs = *cfg.Breaker
+		if _, err := breaker.New(*bs); err != nil {
 			return nil, err
 		}
-		h.breakers = set
 	}
+	var ts *throttle.Settings
 	if cfg.Throttle != nil {
-		if _, err := throttle.New(*cfg.Throttle); err != nil {
+		ts = new(throttle.Settings)
+		*ts = *cfg.Throttle
+		if _, err := throttle.New(*ts); err != nil {
 			return nil, err
 		}
 	}
+	var hs *bulkhead.Settings
 	if cfg.Bulkhead != nil {
-		if _, err := bulkhead.New(*cfg.Bulkhead); err != nil {
+		hs = new(bulkhead.Settings)
+		*hs = *cfg.Bulkhead
+		if _, err := bulkhead.New(*hs); err != nil {
 			return nil, err
 		}
+	}
+	onEvent := cfg.OnEvent
+	var pace *ratelimit.Settings
+	if cfg.Pace != nil {
+		pace = new(ratelimit.Settings)
+		*pace = *cfg.Pace
+	}
+	h.make = func(key string) *guards {
+		g := &guards{key: key, timeout: shared.timeout, fraction: shared.fraction, hedge: shared.hedge}
+		if adaptiveHedge {
+			g.latencies = new(hedge.Latencies)
+		}
+		if pace != nil {
+			g.pacer = &ratelimit.Pacer{Settings: *pace}
+		}
+		if newBudget != nil {
+			g.budget = newBudget()
+		}
+		if bs != nil {
+			g.breaker, _ = breaker.New(breakerSettings(*bs, key, onEvent)) // validated above
+		}
+		if ts != nil {
+			g.throttle, _ = throttle.New(*ts)
+		}
+		if hs != nil {
+			g.bulkhead, _ = bulkhead.New(*hs)
+		}
+		g.admits = g.bulkhead != nil || g.pacer != nil || g.breaker != nil || g.throttle != nil
+		return g
 	}
 	return h, nil
 }
 
-// onlyBudget reports that a retry budget is the only per-host guard.
-func (h *hostGuards) onlyBudget() bool {
-	return h.budget != nil && h.breakers == nil && h.throttle == nil && h.bulkhead == nil &&
-		h.pace == nil && h.timeouts.hedge == nil
-}
-
-// forRequest returns the guards of req's host, making them on first use.
-func (h *hostGuards) forRequest(req *http.Request) *guards {
-	key := h.key(req)
-	if g, ok := h.hosts.Load(key); ok {
-		return g.(*guards)
+// breakerSettings names a host's breaker and has it report its changes
+// as events.
+func breakerSettings(s breaker.Settings, key string, onEvent func(context.Context, Event)) breaker.Settings {
+	s.Name = key
+	if user := s.OnStateChange; onEvent != nil {
+		s.OnStateChange = func(name string, from, to breaker.State) {
+			if user != nil {
+				user(name, from, to)
+			}
+			onEvent(context.Background(), Event{Kind: EventBreakerChange, Key: name, From: from, To: to})
+		}
 	}
-	g := new(guards)
-	*g = h.timeouts
-	if g.hedge != nil && g.hedge.Percentile > 0 {
-		g.latencies = new(hedge.Latencies)
-	}
-	if h.pace != nil {
-		g.pacer = &ratelimit.Pacer{Settings: *h.pace}
-	}
-	if h.budget != nil {
-		g.budget = h.budget()
-	}
-	if h.breakers != nil {
-		g.breaker = h.breakers.Get(key)
-	}
-	if h.throttle != nil {
-		g.throttle, _ = throttle.New(*h.throttle) // validated in newHostGuards
-	}
-	if h.bulkhead != nil {
-		g.bulkhead, _ = bulkhead.New(*h.bulkhead)
-	}
-	actual, _ := h.hosts.LoadOrStore(key, g)
-	return actual.(*guards)
+	return s
 }

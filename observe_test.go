@@ -20,11 +20,11 @@ func TestEventsInOrder(t *testing.T) {
 		rt, _ := NewTransport(f, Config{Policy: Policy{Backoff: tick}, OnEvent: func(_ context.Context, e Event) {
 			s := fmt.Sprintf("%s#%d", e.Kind, e.Attempt)
 			switch e.Kind {
-			case AttemptDone:
+			case EventAttemptDone:
 				s += fmt.Sprintf(" status=%d err=%v", e.Status, e.Err != nil)
-			case Wait:
+			case EventWait:
 				s += fmt.Sprintf(" %v %s", e.Delay, e.Source)
-			case GiveUp:
+			case EventGiveUp:
 				s += fmt.Sprintf(" %v", e.Reason)
 			}
 			got = append(got, s)
@@ -35,7 +35,7 @@ func TestEventsInOrder(t *testing.T) {
 		}
 		resp.Body.Close()
 		want := []string{
-			"attempt#1", "attempt done#1 status=503 err=false", "wait#1 1s server asked (Retry-After)",
+			"attempt#1", "attempt done#1 status=503 err=false", "wait#1 1.1s retry-after",
 			"attempt#2", "attempt done#2 status=0 err=true", "wait#2 100ms backoff",
 			"attempt#3", "attempt done#3 status=503 err=false", "give up#3 rebound: attempts exhausted",
 		}

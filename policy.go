@@ -35,9 +35,10 @@ var DefaultBackoff backoff.Strategy = backoff.Exponential{
 //
 //   - 3 attempts in total ([DefaultAttempts]);
 //   - [DefaultBackoff]: 100 ms doubling to 5 s, equal jitter;
-//   - Retry-After (both forms) on 429 and 503 sets the wait when it is
-//     longer than the backoff's, up to 30 s ([DefaultMaxRetryAfter]); a
-//     longer one ends the loop at once;
+//   - Retry-After (both forms, RFC 9110 §10.2.3) on 429 and 503 is a
+//     floor: the wait is the server's plus the backoff, so clients told
+//     the same instant come back spread out; up to 30 s
+//     ([DefaultMaxRetryAfter]); a longer one ends the loop at once;
 //   - retried for every method: errors where nothing reached the server
 //     (dial errors such as connection refused) and 429;
 //   - retried for idempotent requests only (GET, HEAD, OPTIONS, TRACE, PUT,
@@ -46,7 +47,7 @@ var DefaultBackoff backoff.Strategy = backoff.Exponential{
 //   - never retried: other 4xx, a cancelled or expired context, TLS
 //     certificate errors, malformed URLs or unsupported schemes, errors
 //     marked [Permanent], and refusals of rebound's own guards (open
-//     breaker, throttle, bulkhead);
+//     breaker, throttle, bulkhead, spent budget);
 //   - for operations run by [Retry]: every error but those above and
 //     context.Canceled (a deadline of the operation's own is retried).
 //
@@ -142,7 +143,7 @@ func (p *Policy) ShouldRetry(ctx context.Context, o Outcome) bool {
 
 func (p *Policy) retryError(o Outcome) bool {
 	var perm *permanentError
-	if errors.As(o.Err, &perm) || isGuardRejection(o.Err) {
+	if errors.As(o.Err, &perm) || isRefusal(o.Err) {
 		return false
 	}
 	if o.Request == nil { // an operation of Retry: any error but the above
@@ -176,18 +177,19 @@ func (p *Policy) idempotent(req *http.Request) bool {
 	return p.RetryNonIdempotent || req == nil || Idempotent(req)
 }
 
-// Delay implements [Retrier]: the server's Retry-After on 429 and 503 (or a
-// wait asked for through [RetryAfter]) when it is longer than the backoff,
-// else the backoff.
+// Delay implements [Retrier]: the backoff, on top of the server's
+// Retry-After on 429 and 503 (or a wait asked for through [RetryAfter])
+// when there is one.
 func (p *Policy) Delay(o Outcome) (time.Duration, error) {
 	d, _, err := p.delay(o)
 	return d, err
 }
 
 // delay also says where the wait came from, for the attempt log. A wait
-// the server asks for is a floor, not a schedule: the backoff still holds
-// when the server asks for less (a hostile or careless "Retry-After: 0"
-// must not turn unlimited attempts into a flood).
+// the server asks for is a floor, not a schedule: the backoff is added on
+// top of it, so that clients told the same instant come back spread out
+// (and a hostile or careless "Retry-After: 0" cannot turn unlimited
+// attempts into a flood).
 func (p *Policy) delay(o Outcome) (time.Duration, waitSource, error) {
 	b := p.Backoff
 	if b == nil {
@@ -206,8 +208,8 @@ func (p *Policy) delay(o Outcome) (time.Duration, waitSource, error) {
 		if asked > limit {
 			return 0, fromServer, fmt.Errorf("%w: asked %v, cap %v", ErrRetryAfterTooLong, asked, limit)
 		}
-		if asked >= backoff {
-			return asked, fromServer, nil
+		if asked > 0 {
+			return asked + backoff, fromServer, nil
 		}
 	}
 	return backoff, fromBackoff, nil
@@ -257,7 +259,7 @@ const (
 func (w waitSource) String() string {
 	switch w {
 	case fromServer:
-		return "server asked (Retry-After)"
+		return "retry-after"
 	case fromRetrier:
 		return "retrier"
 	}

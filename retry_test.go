@@ -28,7 +28,7 @@ func TestRetryGeneric(t *testing.T) {
 		{name: "permanent stops at once and unwraps", results: []error{Permanent(errPerm)}, wantCalls: 1, wantErr: "bad input", wantIs: []error{errPerm}},
 		{name: "permanent after a retry", results: []error{errAny, Permanent(errPerm)}, wantCalls: 2, wantTook: 100 * time.Millisecond,
 			wantErr: "rebound: attempt 2 failed: bad input", wantIs: []error{errPerm}},
-		{name: "asked wait", results: []error{RetryAfter(errAny, 3*time.Second), nil}, wantCalls: 2, wantTook: 3 * time.Second},
+		{name: "asked wait, the backoff on top", results: []error{RetryAfter(errAny, 3*time.Second), nil}, wantCalls: 2, wantTook: 3*time.Second + 100*time.Millisecond},
 		{name: "asked wait over the cap", results: []error{RetryAfter(errAny, time.Hour), nil}, wantCalls: 1,
 			wantErr: "asked 1h0m0s, cap 30s", wantIs: []error{ErrRetryAfterTooLong, errAny}},
 		{name: "context error from op is not retried", results: []error{context.Canceled}, wantCalls: 1, wantIs: []error{context.Canceled}},

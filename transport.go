@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"sync/atomic"
 	"time"
 
 	"github.com/rebound-go/rebound/breaker"
@@ -16,7 +17,7 @@ import (
 
 // Defaults of a zero Config.
 const (
-	// DefaultMaxBufferedBody is how much of a body without GetBody is held
+	// DefaultMaxBufferedBody is how much of a body without GetBody is kept
 	// in memory to be replayed: 1 MiB.
 	DefaultMaxBufferedBody = 1 << 20
 	// DefaultMaxDrain is how much of a discarded response is read so its
@@ -24,83 +25,103 @@ const (
 	DefaultMaxDrain = 64 << 10
 )
 
-// Config configures a Transport or Client. Its zero value means the zero
-// Policy and the documented defaults.
+// Config configures a Transport, a Client or a Runner. Its zero value
+// means the zero Policy and the documented defaults. NewTransport and
+// NewRunner copy what it points to: changing a Settings value afterwards
+// changes nothing.
 type Config struct {
 	// Policy is the retry policy. Ignored when Retrier is set.
 	Policy Policy
 	// Retrier replaces Policy with rules of your own.
 	Retrier Retrier
 
-	// OnEvent, when set, is called for every attempt, wait and give-up.
-	// It runs on the caller's goroutine and must be quick. See SlogEvents.
+	// OnEvent, when set, is called for every attempt, wait, refusal,
+	// hedge, give-up and breaker change. It runs on the caller's
+	// goroutine (a hedge's on the hedge's) and must be quick. See
+	// SlogEvents.
 	OnEvent func(context.Context, Event)
 
-	// MaxBufferedBody caps how much of a body without GetBody is buffered
-	// for replay. A larger body is streamed and retried only while none of
-	// it has been sent. 0 means DefaultMaxBufferedBody; negative means
-	// never buffer.
+	// MaxBufferedBody caps how much of a body without GetBody is kept for
+	// replay. Nothing is read ahead of the transport: the first attempt
+	// streams the body and keeps what it sends, so a retry can send it
+	// again while it is under the cap. A body past the cap is not retried
+	// once bytes of it have left. 0 means DefaultMaxBufferedBody;
+	// negative means keep nothing. HTTP only.
 	MaxBufferedBody int64
 	// MaxDrain caps how much of a discarded response is read before it is
-	// closed. 0 means DefaultMaxDrain; negative means close at once.
+	// closed. 0 means DefaultMaxDrain; negative means close at once. HTTP
+	// only.
 	MaxDrain int64
 
-	// Overload guards, each off unless set. Budget, Breaker, Throttle and
-	// Bulkhead are kept per host (see Key), made on the host's first
-	// request; the path of a request runs through them in the order
-	// bulkhead → throttle → retry loop (budget) → breaker → attempt timeout.
+	// The guards, each off unless set, kept per host (see Key and
+	// MaxHosts) by a Transport and once for all calls by a Runner. An
+	// attempt meets them in the order drawn in the package doc. A guard
+	// that refuses makes the attempt "not sent": the call ends with the
+	// last answer the server gave, unread, or with a *RetryError that
+	// wraps the refusal when there is none; a refusal is never counted as
+	// the server's outcome.
 
-	// Budget makes the retry budget of one host: a retry goes out only if
-	// the budget allows, else the last result goes back (ErrBudgetExhausted).
-	// A retry at a time the server asked for (Retry-After) does not spend
-	// it, and a 429 does not count as a failure: a quota is not an outage.
-	// AdaptiveBudget is the recommended one.
+	// Budget makes the retry budget of one host: a retry or a hedge goes
+	// out only if the budget allows, else the call ends with the last
+	// result and budget.ErrExhausted as the reason. A retry of a 429 at
+	// the server's Retry-After does not spend it (a quota is not an
+	// outage); every other retry does. AdaptiveBudget is the recommended
+	// one.
 	Budget func() budget.Budget
-	// Breaker, when set, gives each host a circuit breaker with these
-	// settings. A call it rejects returns breaker.ErrCircuitOpen at once,
-	// never retried; a call whose retry it would reject gets the last
-	// answer back, with ErrCircuitOpen as the reason in its attempt log. 5xx and network errors count as failures; 429 and
-	// calls the caller cancelled do not count; everything else succeeds.
+	// Breaker gives each host a circuit breaker with these settings. 5xx
+	// and network errors count as failures; 429, calls the caller
+	// cancelled, hedges that lost and refused attempts do not count;
+	// everything else succeeds. A retry the breaker would refuse is not
+	// waited for: the call ends with the answer in hand.
 	Breaker *breaker.Settings
-	// Throttle, when set, gives each host adaptive client-side throttling
-	// (Google SRE): attempts are refused locally with throttle.ErrThrottled
-	// when the host refuses most of them.
+	// Throttle gives each host adaptive client-side throttling (Google
+	// SRE book, ch. 21): attempts are refused locally with
+	// throttle.ErrThrottled when the host refuses most of them.
 	Throttle *throttle.Settings
-	// Bulkhead, when set, caps the calls in flight to each host; a call
-	// over the cap waits or fails with bulkhead.ErrFull, as set.
+	// Bulkhead caps the attempts in flight to each host; an attempt over
+	// the cap waits or is refused with bulkhead.ErrFull, as set. A slot is
+	// held until the caller closes the response body.
 	Bulkhead *bulkhead.Settings
-	// Hedge, when set, sends extra copies of a slow attempt and keeps the
-	// first good answer (see package hedge for the modes: parallel as
-	// pester's Concurrency, fixed delay, or a percentile of the host's
-	// recent latencies). Only idempotent requests are hedged, unless the
-	// settings opt in; hedges spend the Budget like retries.
-	Hedge *hedge.Settings
-	// Pace, when set, reads each host's rate-limit headers (RateLimit,
-	// X-RateLimit-*, see package ratelimit) and, once little quota remains,
-	// spreads the next attempts over the time until it resets, so the
-	// client slows down before it is refused. A Paced event reports each
-	// wait.
+	// Pace reads each host's rate-limit headers (RateLimit,
+	// X-RateLimit-*, see package ratelimit) and, once little quota
+	// remains, spreads the next attempts over the time until it resets.
+	// Each such wait is an EventWait with Source "pacing"; one that would
+	// pass the deadline refuses the attempt (ErrWaitPastDeadline). HTTP
+	// only.
 	Pace *ratelimit.Settings
-	// IdempotencyKey, when set, makes the Idempotency-Key header of a
-	// request that has none and whose method is not idempotent: one key
-	// per call, the same on every retry and hedge, so that a POST can be
-	// retried safely. The caller's own key is never replaced.
-	// NewIdempotencyKey is a good generator.
-	IdempotencyKey func() string
-	// Key names the host a request is for. nil means req.URL.Host.
-	Key func(*http.Request) string
-
+	// Hedge sends extra copies of a slow attempt and keeps the first good
+	// answer (see package hedge: all at once as pester's Concurrency, a
+	// fixed delay, or a percentile of the host's recent latencies). Only
+	// idempotent requests are hedged, unless the settings opt in; hedges
+	// spend the Budget like retries. HTTP only.
+	Hedge *hedge.Settings
 	// AttemptTimeout bounds each attempt, the reading of the response body
 	// included. 0 means none.
 	AttemptTimeout time.Duration
 	// AttemptTimeoutFraction bounds each attempt to this fraction of what
-	// the caller's deadline leaves (seed 003 advises 0.1 to 0.25), and to
+	// the caller's deadline leaves (0.1 to 0.25 is usual), and to
 	// AttemptTimeout too if both are set. 0 means none.
 	AttemptTimeoutFraction float64
 
+	// IdempotencyKey, when set, makes the Idempotency-Key header of a
+	// request that has none and whose method is not idempotent: one key
+	// per call, the same on every retry and hedge, so that a POST can be
+	// retried safely. The caller's own key is never replaced.
+	// NewIdempotencyKey is a good generator. HTTP only.
+	IdempotencyKey func() string
+	// Key names the host a request is for. nil means req.URL.Host. HTTP
+	// only.
+	Key func(*http.Request) string
+	// MaxHosts bounds how many hosts a Transport keeps guards for: past
+	// it, the hosts not called for the longest are forgotten (see
+	// DefaultMaxHosts). 0 means DefaultMaxHosts; negative means no bound.
+	// HTTP only.
+	MaxHosts int
+
 	// Fallback, when set, is called when a call fails: with the last
 	// response when retries ran out on a status (Fallback then owns its
-	// body), or with the error. What it returns goes to the caller.
+	// body), or with the error. What it returns goes to the caller. HTTP
+	// only: a Runner's caller handles Do's error itself.
 	Fallback func(req *http.Request, resp *http.Response, err error) (*http.Response, error)
 }
 
@@ -118,10 +139,15 @@ func (c *Config) validate() error {
 			return err
 		}
 	}
-	if c.Retrier == nil {
-		return c.Policy.Validate()
+	return validateRetrier(c.Retrier, &c.Policy)
+}
+
+// validateRetrier checks the policy, or a Retrier that can check itself.
+func validateRetrier(r Retrier, p *Policy) error {
+	if r == nil {
+		return p.Validate()
 	}
-	if v, ok := c.Retrier.(interface{ Validate() error }); ok {
+	if v, ok := r.(interface{ Validate() error }); ok {
 		return v.Validate()
 	}
 	return nil
@@ -136,50 +162,51 @@ func (c *Config) validate() error {
 // unread; when they run out on an error, a *RetryError. The caller's
 // request is never changed, and its body is always closed.
 //
-// A Transport is safe for concurrent use by any number of goroutines.
+// The zero Transport retries through http.DefaultTransport with the zero
+// Policy and no guard. A Transport is safe for concurrent use by any
+// number of goroutines.
 type Transport struct {
-	next      http.RoundTripper
+	base      http.RoundTripper // nil: http.DefaultTransport
 	policy    Policy
-	retrier   Retrier
+	retrier   Retrier // nil: &policy
 	onEvent   func(context.Context, Event)
-	maxBuffer int64
-	maxDrain  int64
+	maxBuffer int64 // 0: DefaultMaxBufferedBody
+	maxDrain  int64 // 0: DefaultMaxDrain
 	stats     counters
-	hosts     *hostGuards // nil: no per-host guard
-	timeouts  guards      // the attempt timeouts, shared by every host
+	hosts     *hostTable // nil: no per-host guard
+	shared    guards     // attempt timeouts and hedging, for every host; the guards when hosts is nil
 	fallback  func(*http.Request, *http.Response, error) (*http.Response, error)
 	idemKey   func() string
-	// plainFirst: nothing observes or guards a call (but a retry budget)
-	// unless its context says so, so RoundTrip may make the first attempt
-	// before the loop.
-	plainFirst bool
+	// lean: nothing watches a call and nothing guards it but a budget or
+	// a breaker, so RoundTrip may make attempt 1 before building the call
+	// (firstAttempt), unless the request's context carries options.
+	lean bool
 }
 
 // NewTransport returns a Transport that sends attempts through next (nil
-// means http.DefaultTransport). It rejects an invalid configuration.
+// means http.DefaultTransport). It rejects an invalid configuration with
+// an error that names the field.
 func NewTransport(next http.RoundTripper, cfg Config) (*Transport, error) {
 	if err := cfg.validate(); err != nil {
 		return nil, err
 	}
-	if next == nil {
-		next = http.DefaultTransport
+	t := &Transport{base: next, policy: cfg.Policy, retrier: cfg.Retrier, onEvent: cfg.OnEvent,
+		maxBuffer: cfg.MaxBufferedBody, maxDrain: cfg.MaxDrain,
+		shared:   guards{timeout: cfg.AttemptTimeout, fraction: cfg.AttemptTimeoutFraction},
+		fallback: cfg.Fallback, idemKey: cfg.IdempotencyKey}
+	t.policy.RetryStatuses = append([]int(nil), cfg.Policy.RetryStatuses...)
+	if cfg.Hedge != nil {
+		h := *cfg.Hedge
+		t.shared.hedge = &h
 	}
-	t := &Transport{next: next, policy: cfg.Policy, retrier: cfg.Retrier, onEvent: cfg.OnEvent,
-		maxBuffer: orDefault(cfg.MaxBufferedBody, DefaultMaxBufferedBody),
-		maxDrain:  orDefault(cfg.MaxDrain, DefaultMaxDrain),
-		timeouts:  guards{timeout: cfg.AttemptTimeout, fraction: cfg.AttemptTimeoutFraction, hedge: cfg.Hedge},
-		fallback:  cfg.Fallback,
-		idemKey:   cfg.IdempotencyKey}
-	hosts, err := newHostGuards(&cfg, t.timeouts)
+	hosts, err := newHostTable(&cfg, &t.shared)
 	if err != nil {
 		return nil, err
 	}
 	t.hosts = hosts
-	if t.retrier == nil {
-		t.retrier = &t.policy
-		t.plainFirst = cfg.Policy.RetryIf == nil && cfg.OnEvent == nil && (hosts == nil || hosts.onlyBudget()) &&
-			cfg.AttemptTimeout == 0 && cfg.AttemptTimeoutFraction == 0 && cfg.Hedge == nil
-	}
+	t.lean = cfg.OnEvent == nil && cfg.Throttle == nil && cfg.Bulkhead == nil && cfg.Pace == nil &&
+		cfg.Hedge == nil && cfg.AttemptTimeout == 0 && cfg.AttemptTimeoutFraction == 0 &&
+		cfg.Retrier == nil && cfg.Policy.RetryIf == nil && cfg.IdempotencyKey == nil
 	return t, nil
 }
 
@@ -190,76 +217,73 @@ func orDefault(v, def int64) int64 {
 	return v
 }
 
+func (t *Transport) next() http.RoundTripper {
+	if t.base == nil {
+		return http.DefaultTransport
+	}
+	return t.base
+}
+
 // RoundTrip implements http.RoundTripper.
 func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
+	if t.lean && req.URL != nil && (req.Body == nil || req.Body == http.NoBody || req.GetBody != nil) {
+		ctx := req.Context()
+		if ctx.Err() == nil && optionsFrom(ctx) == nil {
+			g := &t.shared
+			if t.hosts != nil {
+				g = t.hosts.get(req)
+			}
+			a := t.firstAttempt(req, g)
+			if a.err == nil && a.resp != nil && t.policy.accepts(a.resp.StatusCode) {
+				t.stats.succeeded.Add(1)
+				return a.resp, nil
+			}
+			return t.roundTrip(req, g, a, true)
+		}
+	}
+	return t.roundTrip(req, nil, attemptResult{}, false)
+}
+
+// roundTrip runs a call through the retry loop. g, when set, are the
+// guards of req's host; when made, first is attempt 1.
+func (t *Transport) roundTrip(req *http.Request, g *guards, first attemptResult, made bool) (*http.Response, error) {
+	if req.URL == nil {
+		if req.Body != nil {
+			req.Body.Close()
+		}
+		return nil, errorf("nil Request.URL")
+	}
 	if t.idemKey != nil && !Idempotent(req) {
 		req = withIdempotencyKey(req, t.idemKey())
 	}
 	ctx := req.Context()
-	opts := optionsFrom(ctx)
-	if t.plainFirst && opts == nil && ctx.Err() == nil && (req.Body == nil || req.Body == http.NoBody || req.GetBody != nil) {
-		// Nothing watches this call and nothing guards it but a budget:
-		// make the first attempt straight away, and pay for the loop only
-		// if it fails.
-		var b budget.Budget
-		if t.hosts != nil {
-			b = t.hosts.forRequest(req).budget
-			b.Request()
-		}
-		resp, err := t.next.RoundTrip(req)
-		if err == nil && t.policy.accepts(resp.StatusCode) {
-			if b != nil {
-				b.Result(false, true)
-			}
-			t.stats.succeeded.Add(1)
-			return resp, nil
-		}
-		return t.roundTrip(ctx, req, opts, &firstAttempt{resp, err})
-	}
-	return t.roundTrip(ctx, req, opts, nil)
-}
-
-// firstAttempt is an attempt RoundTrip made before entering the loop.
-type firstAttempt struct {
-	resp *http.Response
-	err  error
-}
-
-// roundTrip runs the whole loop; first, when set, is attempt 1 already made.
-func (t *Transport) roundTrip(ctx context.Context, req *http.Request, opts *callOptions, first *firstAttempt) (*http.Response, error) {
-	l := loop{retrier: t.retrier, obs: observer{onEvent: t.onEvent}, req: req, drain: t.maxDrain, stats: &t.stats}
-	if opts != nil {
+	c := call{t: t, req: req, retrier: t.retrier, obs: observer{onEvent: t.onEvent},
+		g: g, drain: orDefault(t.maxDrain, DefaultMaxDrain), stats: &t.stats, first: first, made: made}
+	if opts := optionsFrom(ctx); opts != nil {
 		if opts.retrier != nil {
-			l.retrier = opts.retrier
+			c.retrier = opts.retrier
 		}
-		l.obs.log = opts.log
+		c.obs.log = opts.log
 	}
-	l.g = &t.timeouts
-	if t.hosts != nil {
-		l.g = t.hosts.forRequest(req)
+	if c.retrier == nil {
+		c.retrier = &t.policy
 	}
-	l.requested = first != nil // the budget has heard of this call
-	body, err := prepareBody(req, t.maxBuffer, l.retrier)
+	if c.g == nil {
+		c.g = &t.shared
+		if t.hosts != nil {
+			c.g = t.hosts.get(req)
+		}
+	}
+	hedged := c.g.hedge != nil && (c.g.hedge.NonIdempotent || Idempotent(req))
+	body, err := prepareBody(req, orDefault(t.maxBuffer, DefaultMaxBufferedBody), c.retrier, hedged)
 	if err != nil {
 		t.stats.failed.Add(1)
 		return nil, err
 	}
-	var res result
-	if l.g.hedge != nil && body.mode != streamed && body.mode != passthrough &&
-		(l.g.hedge.NonIdempotent || Idempotent(req)) {
-		res = t.hedged(ctx, req, l, body)
-	} else {
-		try := t.tryFor(req, &body)
-		res = l.runGuarded(ctx, &body, func(ctx context.Context, n int) (*http.Response, error) {
-			if n == 1 && first != nil {
-				l.seq = 1
-				l.report(ctx, false, first.resp, first.err)
-				return first.resp, first.err
-			}
-			return l.plain(ctx, n, try)
-		})
-		body.finish(req, res.attempts)
-	}
+	c.body = body
+	c.hedging = hedged && body.mode != recorded
+	res := c.run(ctx)
+	c.body.finish(req)
 	t.stats.done(res)
 	if !res.good && t.fallback != nil {
 		return t.fallback(req, res.resp, res.err)
@@ -267,41 +291,58 @@ func (t *Transport) roundTrip(ctx context.Context, req *http.Request, opts *call
 	return res.resp, res.err
 }
 
-// tryFor returns the function that sends attempt seq of req.
-func (t *Transport) tryFor(req *http.Request, body *replayBody) tryFunc {
-	return func(ctx context.Context, seq int) (*http.Response, error) {
-		r, err := body.request(req, seq)
-		if err != nil {
-			return nil, err
-		}
-		if ctx != req.Context() {
-			r = r.WithContext(ctx)
-		}
-		return t.next.RoundTrip(r)
-	}
-}
-
-// hedged runs a call whose tries are hedged groups. It takes the loop and
-// the body by value: the copies' goroutines move them to the heap, and the
-// plain path must not pay for that.
-func (t *Transport) hedged(ctx context.Context, req *http.Request, l loop, body replayBody) result {
-	try := t.tryFor(req, &body)
-	res := l.runGuarded(ctx, &body, func(ctx context.Context, n int) (*http.Response, error) { return l.hedge(ctx, n, try) })
-	body.finish(req, res.attempts)
-	return res
-}
-
 func errorf(format string, args ...any) error { return fmt.Errorf("rebound: "+format, args...) }
-
-// Stats returns the Transport's totals so far.
-func (t *Transport) Stats() Stats { return t.stats.snapshot() }
 
 // CloseIdleConnections closes the idle connections of the transport it
 // wraps, when that one can. rebound itself never calls it on a caller's
 // behalf: emptying a shared pool because one request failed only makes
 // every other request dial again.
 func (t *Transport) CloseIdleConnections() {
-	if c, ok := t.next.(interface{ CloseIdleConnections() }); ok {
+	if c, ok := t.next().(interface{ CloseIdleConnections() }); ok {
 		c.CloseIdleConnections()
 	}
+}
+
+// counters are a Transport's totals, updated atomically: one atomic add on
+// the success path, as Requests is the sum of how calls ended.
+type counters struct {
+	retries, succeeded, failed, hedges, hedgeWins atomic.Int64
+}
+
+// Stats are a Transport's or Client's totals since it was made.
+type Stats struct {
+	Requests  int64 // calls ended, well or not
+	Retries   int64 // tries beyond the first (each may send hedges)
+	Succeeded int64 // calls that ended with a response the policy accepted
+	Failed    int64 // calls that ended in an error or gave up on a retryable status
+	Hedges    int64 // hedged copies sent
+	HedgeWins int64 // tries won by a hedged copy rather than the first
+}
+
+// Stats returns the Transport's totals so far.
+func (t *Transport) Stats() Stats { return t.stats.snapshot() }
+
+func (c *counters) snapshot() Stats {
+	s, f := c.succeeded.Load(), c.failed.Load()
+	return Stats{s + f, c.retries.Load(), s, f, c.hedges.Load(), c.hedgeWins.Load()}
+}
+
+func (c *counters) done(r result) {
+	if r.good {
+		c.succeeded.Add(1)
+	} else {
+		c.failed.Add(1)
+	}
+}
+
+// AdaptiveBudget makes the recommended retry budget: budget.Adaptive with
+// its defaults, whose share of traffic follows how often retries succeed,
+// between 10 % (an outage costs the server 1.1× its load) and 50 %
+// (random failures still retried to success). Use it as Config.Budget.
+func AdaptiveBudget() budget.Budget {
+	b, err := budget.NewAdaptive(budget.AdaptiveSettings{})
+	if err != nil {
+		panic(err) // the zero settings are valid; a test holds that
+	}
+	return b
 }

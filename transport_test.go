@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"os"
 	"strings"
 	"syscall"
 	"testing"
@@ -17,7 +18,7 @@ import (
 )
 
 var (
-	dialRefused = &net.OpError{Op: "dial", Net: "tcp", Err: &net.AddrError{Err: "connection refused"}}
+	dialRefused = &net.OpError{Op: "dial", Net: "tcp", Err: &os.SyscallError{Syscall: "connect", Err: syscall.ECONNREFUSED}}
 	resetByPeer = &net.OpError{Op: "read", Net: "tcp", Err: syscall.ECONNRESET}
 )
 
@@ -154,8 +155,8 @@ func TestRetryAfter(t *testing.T) {
 		wantWhy  string
 		wantStop error
 	}{
-		{name: "delta seconds", first: func(time.Time) step { return retryAfter(503, "2") }, wantGap: 2 * time.Second, wantWhy: "Retry-After"},
-		{name: "HTTP-date", first: func(now time.Time) step { return retryAfter(429, now.Add(3*time.Second).UTC().Format(http.TimeFormat)) }, wantGap: 3 * time.Second, wantWhy: "Retry-After"},
+		{name: "delta seconds: a floor, the backoff on top", first: func(time.Time) step { return retryAfter(503, "2") }, wantGap: 2*time.Second + 100*time.Millisecond, wantWhy: "retry-after"},
+		{name: "HTTP-date", first: func(now time.Time) step { return retryAfter(429, now.Add(3*time.Second).UTC().Format(http.TimeFormat)) }, wantGap: 3*time.Second + 100*time.Millisecond, wantWhy: "retry-after"},
 		{name: "date in the past: the backoff still holds", first: func(now time.Time) step { return retryAfter(429, now.Add(-time.Hour).UTC().Format(http.TimeFormat)) }, wantGap: 100 * time.Millisecond, wantWhy: "backoff"},
 		{name: "zero: the backoff still holds", first: func(time.Time) step { return retryAfter(503, "0") }, wantGap: 100 * time.Millisecond, wantWhy: "backoff"},
 		{name: "garbage falls back to backoff", first: func(time.Time) step { return retryAfter(503, "soon") }, wantGap: 100 * time.Millisecond, wantWhy: "backoff"},

@@ -139,20 +139,15 @@ func NewAdaptive(s AdaptiveSettings) (*Adaptive, error) {
 	}, nil
 }
 
-// Request implements [Budget]. An Adaptive takes a call's payment when its
-// first attempt's outcome is known (see Result), so that the first calls
-// of a new budget pay what that outcome teaches rather than the floor.
-func (a *Adaptive) Request() {}
-
 // pay adds one call's share to the bucket; a.mu is held.
 func (a *Adaptive) pay() {
 	a.balance = min(a.balance+toMicro(a.share()), a.burst)
 }
 
-// Withdraw implements [Budget]: a retry takes one token. Without a whole
+// Allow implements [Budget]: a retry takes one token. Without a whole
 // token it is granted only while the window holds fewer retries than
 // the reserve, and the token is owed.
-func (a *Adaptive) Withdraw() bool {
+func (a *Adaptive) Allow() bool {
 	now := a.now()
 	a.mu.Lock()
 	defer a.mu.Unlock()
@@ -164,11 +159,11 @@ func (a *Adaptive) Withdraw() bool {
 	return true
 }
 
-// Result implements [Budget]. Each retry moves the estimate of retry
+// Done implements [Budget]. Each retry moves the estimate of retry
 // success a step towards 1 (ok) or 0 (failed); a first attempt feeds the
 // stand-in used while few retries have been seen, then pays its call's
 // share into the bucket.
-func (a *Adaptive) Result(retry, ok bool) {
+func (a *Adaptive) Done(retry, ok bool) {
 	x := 0.0
 	if ok {
 		x = 1

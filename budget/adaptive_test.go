@@ -37,7 +37,7 @@ func TestAdaptiveFirstAttemptsStandIn(t *testing.T) {
 		ok   bool
 		want float64
 	}{{true, 1.0 / 2}, {true, 2.0 / 3}, {false, 2.0 / 4}, {false, 2.0 / 5}} {
-		b.Result(false, s.ok)
+		b.Done(false, s.ok)
 		if got := b.Share(); !near(got, s.want) {
 			t.Errorf("step %d: share %v, want %v", i, got, s.want)
 		}
@@ -45,7 +45,7 @@ func TestAdaptiveFirstAttemptsStandIn(t *testing.T) {
 	// A server that is down from the start keeps the share at the floor.
 	down, _ := newAdaptive(t, budget.AdaptiveSettings{})
 	for range 50 {
-		down.Result(false, false)
+		down.Done(false, false)
 	}
 	if got := down.Share(); got != budget.DefaultFloor {
 		t.Errorf("share %v after 50 failed first attempts, want the floor", got)
@@ -81,7 +81,7 @@ func TestAdaptiveLearns(t *testing.T) {
 		{false, false, ok8}, // first attempts no longer count
 	}
 	for i, s := range steps {
-		b.Result(s.retry, s.ok)
+		b.Done(s.retry, s.ok)
 		if got := b.Share(); !near(got, s.want) {
 			t.Errorf("step %d: share %v, want %v", i, got, s.want)
 		}
@@ -91,13 +91,13 @@ func TestAdaptiveLearns(t *testing.T) {
 func TestAdaptiveShareIsClamped(t *testing.T) {
 	b, _ := newAdaptive(t, budget.AdaptiveSettings{Floor: 0.2, Ceiling: 0.4})
 	for range 100 {
-		b.Result(true, true)
+		b.Done(true, true)
 	}
 	if got := b.Share(); got != 0.4 {
 		t.Errorf("share %v after 100 good retries, want the ceiling 0.4", got)
 	}
 	for range 100 {
-		b.Result(true, false)
+		b.Done(true, false)
 	}
 	if got := b.Share(); got != 0.2 {
 		t.Errorf("share %v after 100 failed retries, want the floor 0.2", got)

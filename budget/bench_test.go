@@ -10,10 +10,9 @@ import (
 // benchCall is what a retry loop does for a call that fails once: count
 // the call, report the failure, ask for a retry, report its success.
 func benchCall(b budget.Budget) {
-	b.Request()
-	b.Result(false, false)
-	if b.Withdraw() {
-		b.Result(true, true)
+	b.Done(false, false)
+	if b.Allow() {
+		b.Done(true, true)
 	}
 }
 

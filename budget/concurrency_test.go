@@ -41,11 +41,10 @@ func TestConcurrentUse(t *testing.T) {
 		for g := range goroutines {
 			wg.Go(func() {
 				for i := range calls {
-					tc.b.Request()
-					tc.b.Result(false, (g+i)%3 != 0)
-					if tc.b.Withdraw() {
+					tc.b.Done(false, (g+i)%3 != 0)
+					if tc.b.Allow() {
 						granted.Add(1)
-						tc.b.Result(true, false)
+						tc.b.Done(true, false)
 					}
 				}
 			})
@@ -68,10 +67,9 @@ func TestNoAllocs(t *testing.T) {
 		b    budget.Budget
 	}{{"percent", percent}, {"adaptive", adaptive}, {"token bucket", tokens}} {
 		allocs := testing.AllocsPerRun(1000, func() {
-			tc.b.Request()
-			tc.b.Result(false, false)
-			if tc.b.Withdraw() {
-				tc.b.Result(true, true)
+			tc.b.Done(false, false)
+			if tc.b.Allow() {
+				tc.b.Done(true, true)
 			}
 		})
 		if allocs != 0 {

@@ -2,10 +2,9 @@
 // so that a dependency that is down receives about 1.1 times its normal
 // load from a client instead of 4 times (one call and three retries).
 //
-// A retry loop talks to a [Budget] in three calls: Request when a call
-// makes its first attempt, Result after every attempt, and Withdraw
-// before every retry or hedge; when Withdraw says no, the loop returns the
-// last result. A budget is meant to be shared by every call to one
+// A retry loop talks to a [Budget] in two calls: Done after every attempt
+// the server answered, and Allow before every retry or hedge; when Allow
+// says no, the loop returns the last result. A budget is meant to be shared by every call to one
 // destination (one per host), and all three kinds here are safe for
 // concurrent use and do not allocate:
 //
@@ -92,5 +91,6 @@
 //
 // ok means that the attempt did not fail in a way the loop would retry:
 // a 404 is ok for the budget. Attempts abandoned by the caller (a hedge
-// that lost, a cancelled context) should not be reported at all.
+// that lost, a cancelled context), attempts a local guard refused, and
+// 429s (a quota, not a failure) should not be reported at all.
 package budget

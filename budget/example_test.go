@@ -15,14 +15,13 @@ var (
 
 // call runs op up to 4 times, asking b before every retry.
 func call(b budget.Budget, op func() error) error {
-	b.Request()
 	var err error
 	for attempt := 1; ; attempt++ {
-		if attempt > 1 && !b.Withdraw() {
+		if attempt > 1 && !b.Allow() {
 			return fmt.Errorf("%w: %w", errSpent, err)
 		}
 		err = op()
-		b.Result(attempt > 1, err == nil)
+		b.Done(attempt > 1, err == nil)
 		if err == nil || attempt == 4 {
 			return err
 		}

@@ -44,7 +44,7 @@ type PercentSettings struct {
 
 // Percent is Finagle's RetryBudget: over a sliding Window, retries may
 // not exceed Ratio times the calls plus MinPerSecond times the Window in
-// seconds. It does not learn: Result does nothing.
+// seconds. It does not learn: outcomes do not change it.
 //
 // A Percent is safe for concurrent use. Create one with [NewPercent].
 type Percent struct {
@@ -80,17 +80,21 @@ func NewPercent(s PercentSettings) (*Percent, error) {
 	}, nil
 }
 
-// Request implements [Budget].
-func (p *Percent) Request() {
+// Done implements [Budget]: a first attempt counts as a request;
+// outcomes do not matter to a Percent budget.
+func (p *Percent) Done(retry, ok bool) {
+	if retry {
+		return
+	}
 	now := p.now()
 	p.mu.Lock()
 	p.win.Add(now, window.Counts{requests: 1})
 	p.mu.Unlock()
 }
 
-// Withdraw implements [Budget]: it grants a retry while the window's
+// Allow implements [Budget]: it grants a retry while the window's
 // retries, this one included, stay within Ratio·requests + reserve.
-func (p *Percent) Withdraw() bool {
+func (p *Percent) Allow() bool {
 	now := p.now()
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -101,6 +105,3 @@ func (p *Percent) Withdraw() bool {
 	p.win.Add(now, window.Counts{retries: 1})
 	return true
 }
-
-// Result implements [Budget]. A Percent budget ignores outcomes.
-func (p *Percent) Result(retry, ok bool) {}

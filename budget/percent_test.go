@@ -11,8 +11,8 @@ import (
 // then some retries are asked for.
 type budgetStep struct {
 	at       time.Duration // since the start
-	requests int           // Request calls
-	withdraw int           // Withdraw calls
+	requests int           // first attempts reported to Done
+	withdraw int           // Allow calls
 	granted  int           // how many of them must say yes
 }
 
@@ -22,12 +22,11 @@ func runSteps(t *testing.T, b budget.Budget, clk *fakeClock, steps []budgetStep)
 	for i, s := range steps {
 		clk.t = start.Add(s.at)
 		for range s.requests {
-			b.Request()
-			b.Result(false, false) // a first attempt that failed: shares stay at the floor
+			b.Done(false, false) // a first attempt that failed: shares stay at the floor
 		}
 		granted := 0
 		for range s.withdraw {
-			if b.Withdraw() {
+			if b.Allow() {
 				granted++
 			}
 		}
@@ -78,10 +77,9 @@ func TestPercentIgnoresResults(t *testing.T) {
 	clk := newClock()
 	b, _ := budget.NewPercent(budget.PercentSettings{MinPerSecond: -1, Now: clk.Now})
 	for range 10 {
-		b.Request()
-		b.Result(true, false)
+		b.Done(false, false)
 	}
-	if !b.Withdraw() || !b.Withdraw() || b.Withdraw() {
+	if !b.Allow() || !b.Allow() || b.Allow() {
 		t.Error("want exactly 2 retries for 10 calls at 20 %, whatever their outcome")
 	}
 }

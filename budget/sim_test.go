@@ -75,10 +75,9 @@ func simulate(b budget.Budget, clk *fakeClock, rng *rand.Rand, w workload) tally
 			}
 			c.req = t.requests
 			t.requests++
-			b.Request()
 		case !c.inFlight: // the wait before a granted retry is over
 		default: // the attempt in flight ends
-			b.Result(c.attempt > 1, !c.failed)
+			b.Done(c.attempt > 1, !c.failed)
 			switch {
 			case !c.failed:
 				t.succeeded++
@@ -87,7 +86,7 @@ func simulate(b budget.Budget, clk *fakeClock, rng *rand.Rand, w workload) tally
 			case c.attempt == w.attempts:
 				c.attempt = 0
 				c.at = now + w.think
-			case !b.Withdraw():
+			case !b.Allow():
 				t.denied++
 				c.attempt = 0
 				c.at = now + w.think
@@ -128,6 +127,5 @@ func uniform(seed, k uint64) float64 {
 // unlimited is a budget that grants every retry: the baseline.
 type unlimited struct{}
 
-func (unlimited) Request()          {}
-func (unlimited) Withdraw() bool    { return true }
-func (unlimited) Result(bool, bool) {}
+func (unlimited) Allow() bool     { return true }
+func (unlimited) Done(bool, bool) {}

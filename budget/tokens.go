@@ -33,8 +33,7 @@ const milli = 1000
 // TokenBucket is gRPC's retry throttling: every failed attempt takes a
 // token, every successful one puts back TokenRatio, never above
 // MaxTokens; retries and hedges are allowed only while more than half of
-// the tokens are left. It counts the outcomes of attempts, not calls:
-// Request does nothing.
+// the tokens are left. It counts the outcomes of attempts, not calls.
 //
 // A TokenBucket is safe for concurrent use and takes no lock. Create one
 // with [NewTokenBucket].
@@ -70,19 +69,16 @@ func NewTokenBucket(s TokenBucketSettings) (*TokenBucket, error) {
 	return b, nil
 }
 
-// Request implements [Budget]. A TokenBucket does not count traffic.
-func (b *TokenBucket) Request() {}
-
-// Withdraw implements [Budget]: it allows a retry while more than half of
+// Allow implements [Budget]: it allows a retry while more than half of
 // the tokens are left. It spends nothing itself; the failure that led to
-// the retry already took its token, so report it to Result first.
-func (b *TokenBucket) Withdraw() bool {
+// the retry already took its token, so report it to Done first.
+func (b *TokenBucket) Allow() bool {
 	return b.tokens.Load() > b.half
 }
 
-// Result implements [Budget]: a failure takes one token, a success puts
+// Done implements [Budget]: a failure takes one token, a success puts
 // TokenRatio back, whether the attempt was a retry or not.
-func (b *TokenBucket) Result(retry, ok bool) {
+func (b *TokenBucket) Done(retry, ok bool) {
 	for {
 		old := b.tokens.Load()
 		var n int64

@@ -14,7 +14,7 @@ func TestTokenBucket(t *testing.T) {
 	steps := []struct {
 		ok    []bool  // outcomes reported, in order
 		want  float64 // tokens afterwards
-		allow bool    // Withdraw afterwards
+		allow bool    // Allow afterwards
 	}{
 		{nil, 4, true},                          // starts full
 		{[]bool{true}, 4, true},                 // never above MaxTokens
@@ -28,32 +28,31 @@ func TestTokenBucket(t *testing.T) {
 	}
 	for i, s := range steps {
 		for _, ok := range s.ok {
-			b.Result(i%2 == 0, ok) // retry or not makes no difference
+			b.Done(i%2 == 0, ok) // retry or not makes no difference
 		}
 		if got := b.Tokens(); got != s.want {
 			t.Errorf("step %d: %v tokens, want %v", i, got, s.want)
 		}
-		if got := b.Withdraw(); got != s.allow {
-			t.Errorf("step %d: Withdraw %v, want %v", i, got, s.allow)
+		if got := b.Allow(); got != s.allow {
+			t.Errorf("step %d: Allow %v, want %v", i, got, s.allow)
 		}
 	}
 }
 
-func TestTokenBucketWithdrawSpendsNothing(t *testing.T) {
+func TestTokenBucketAllowSpendsNothing(t *testing.T) {
 	b, _ := budget.NewTokenBucket(budget.TokenBucketSettings{})
-	b.Request()
 	for range 100 {
-		b.Withdraw()
+		b.Allow()
 	}
 	if got := b.Tokens(); got != budget.DefaultMaxTokens {
-		t.Errorf("%v tokens after Request and Withdraw, want %v", got, budget.DefaultMaxTokens)
+		t.Errorf("%v tokens after Allow, want %v", got, budget.DefaultMaxTokens)
 	}
 }
 
 func TestTokenBucketRoundsRatio(t *testing.T) {
 	b, _ := budget.NewTokenBucket(budget.TokenBucketSettings{MaxTokens: 1, TokenRatio: 0.0014})
-	b.Result(false, false)
-	b.Result(false, true)
+	b.Done(false, false)
+	b.Done(false, true)
 	if got := b.Tokens(); got != 0.001 {
 		t.Errorf("%v tokens, want 0.001: TokenRatio is kept to three decimals", got)
 	}

@@ -12,7 +12,7 @@ import (
 	"time"
 )
 
-// ErrFull is returned by [Bulkhead.Acquire] when every slot is taken and
+// ErrFull is returned by [Bulkhead.Wait] when every slot is taken and
 // none came free in time. A retry loop should not retry it at once: the
 // dependency is saturated by this very process.
 var ErrFull = errors.New("bulkhead: full")
@@ -28,8 +28,8 @@ type Settings struct {
 	// once. Zero means DefaultMaxConcurrent (25).
 	MaxConcurrent int
 
-	// MaxWait is how long Acquire waits for a slot when all are taken.
-	// Zero means not at all: Acquire rejects at once with ErrFull. A
+	// MaxWait is how long Wait waits for a slot when all are taken.
+	// Zero means not at all: Wait rejects at once with ErrFull. A
 	// negative value means as long as the context allows.
 	MaxWait time.Duration
 }
@@ -56,15 +56,15 @@ func New(s Settings) (*Bulkhead, error) {
 	return &Bulkhead{slots: make(chan struct{}, n), maxWait: s.MaxWait}, nil
 }
 
-// Acquire takes a slot, waiting if Settings.MaxWait allows it. It returns
-// nil once the slot is held, to be given back with [Bulkhead.Release];
+// Wait takes a slot, waiting if Settings.MaxWait allows it. It returns
+// nil once the slot is held, to be given back with [Bulkhead.Done];
 // [ErrFull] if no slot came free in time; ctx's error, and takes nothing,
 // if ctx is done on entry; and an error that matches both ErrFull and
 // ctx's error if ctx ended the wait.
 //
 // A free slot is taken without allocating; only a wait with a positive
 // MaxWait allocates (a timer).
-func (b *Bulkhead) Acquire(ctx context.Context) error {
+func (b *Bulkhead) Wait(ctx context.Context) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
@@ -92,13 +92,13 @@ func (b *Bulkhead) Acquire(ctx context.Context) error {
 	}
 }
 
-// Release gives back a slot taken by Acquire. It panics if no slot is
-// held: a Release without its Acquire would let a call too many in.
-func (b *Bulkhead) Release() {
+// Done gives back a slot taken by Wait. It panics if no slot is
+// held: a Done without its Wait would let a call too many in.
+func (b *Bulkhead) Done() {
 	select {
 	case <-b.slots:
 	default:
-		panic("bulkhead: Release without Acquire")
+		panic("bulkhead: Done without Wait")
 	}
 }
 

@@ -26,19 +26,19 @@ func TestRejectsAtOnceWhenFull(t *testing.T) {
 	b := newBulkhead(t, bulkhead.Settings{MaxConcurrent: 2})
 	ctx := t.Context()
 	for i := range 2 {
-		if err := b.Acquire(ctx); err != nil {
-			t.Fatalf("Acquire %d: %v", i, err)
+		if err := b.Wait(ctx); err != nil {
+			t.Fatalf("Wait %d: %v", i, err)
 		}
 	}
-	if err := b.Acquire(ctx); err != bulkhead.ErrFull {
-		t.Fatalf("third Acquire: %v, want ErrFull", err)
+	if err := b.Wait(ctx); err != bulkhead.ErrFull {
+		t.Fatalf("third Wait: %v, want ErrFull", err)
 	}
 	if got := b.InUse(); got != 2 {
 		t.Errorf("InUse %d, want 2", got)
 	}
-	b.Release()
-	if err := b.Acquire(ctx); err != nil {
-		t.Fatalf("Acquire after Release: %v", err)
+	b.Done()
+	if err := b.Wait(ctx); err != nil {
+		t.Fatalf("Wait after Done: %v", err)
 	}
 }
 
@@ -60,8 +60,8 @@ func TestDoneContextTakesNothing(t *testing.T) {
 	b := newBulkhead(t, bulkhead.Settings{MaxConcurrent: 1})
 	ctx, cancel := context.WithCancel(t.Context())
 	cancel()
-	if err := b.Acquire(ctx); err != context.Canceled {
-		t.Errorf("Acquire: %v, want context.Canceled", err)
+	if err := b.Wait(ctx); err != context.Canceled {
+		t.Errorf("Wait: %v, want context.Canceled", err)
 	}
 	if got := b.InUse(); got != 0 {
 		t.Errorf("InUse %d, want 0", got)
@@ -71,24 +71,24 @@ func TestDoneContextTakesNothing(t *testing.T) {
 func TestReleaseWithoutAcquirePanics(t *testing.T) {
 	b := newBulkhead(t, bulkhead.Settings{MaxConcurrent: 1})
 	defer func() {
-		if r := recover(); r != "bulkhead: Release without Acquire" {
+		if r := recover(); r != "bulkhead: Done without Wait" {
 			t.Errorf("recover() = %v", r)
 		}
 	}()
-	b.Release()
+	b.Done()
 }
 
 // A waiter gives up after MaxWait, to the nanosecond of fake time.
 func TestWaitBoundedByMaxWait(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		b := newBulkhead(t, bulkhead.Settings{MaxConcurrent: 1, MaxWait: 100 * time.Millisecond})
-		if err := b.Acquire(t.Context()); err != nil {
+		if err := b.Wait(t.Context()); err != nil {
 			t.Fatal(err)
 		}
 		start := time.Now()
-		err := b.Acquire(t.Context())
+		err := b.Wait(t.Context())
 		if err != bulkhead.ErrFull {
-			t.Errorf("Acquire: %v, want ErrFull", err)
+			t.Errorf("Wait: %v, want ErrFull", err)
 		}
 		if waited := time.Since(start); waited != 100*time.Millisecond {
 			t.Errorf("waited %v, want 100ms", waited)
@@ -100,21 +100,21 @@ func TestWaitBoundedByMaxWait(t *testing.T) {
 func TestWaiterGetsReleasedSlot(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		b := newBulkhead(t, bulkhead.Settings{MaxConcurrent: 1, MaxWait: time.Second})
-		if err := b.Acquire(t.Context()); err != nil {
+		if err := b.Wait(t.Context()); err != nil {
 			t.Fatal(err)
 		}
 		go func() {
 			time.Sleep(300 * time.Millisecond) // fake time
-			b.Release()
+			b.Done()
 		}()
 		start := time.Now()
-		if err := b.Acquire(t.Context()); err != nil {
-			t.Fatalf("Acquire: %v", err)
+		if err := b.Wait(t.Context()); err != nil {
+			t.Fatalf("Wait: %v", err)
 		}
 		if waited := time.Since(start); waited != 300*time.Millisecond {
 			t.Errorf("waited %v, want 300ms", waited)
 		}
-		b.Release()
+		b.Done()
 	})
 }
 
@@ -122,23 +122,23 @@ func TestWaiterGetsReleasedSlot(t *testing.T) {
 func TestWaitersInOrder(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		b := newBulkhead(t, bulkhead.Settings{MaxConcurrent: 1, MaxWait: -1})
-		if err := b.Acquire(t.Context()); err != nil {
+		if err := b.Wait(t.Context()); err != nil {
 			t.Fatal(err)
 		}
 		var order []int // appended to by the slot's holder only
 		var wg sync.WaitGroup
 		for i := range 5 {
 			wg.Go(func() {
-				if err := b.Acquire(t.Context()); err != nil {
+				if err := b.Wait(t.Context()); err != nil {
 					t.Errorf("waiter %d: %v", i, err)
 					return
 				}
 				order = append(order, i)
-				b.Release()
+				b.Done()
 			})
 			synctest.Wait() // waiter i is queued before waiter i+1 starts
 		}
-		b.Release()
+		b.Done()
 		wg.Wait()
 		if want := []int{0, 1, 2, 3, 4}; !slices.Equal(order, want) {
 			t.Errorf("served in order %v, want %v", order, want)
@@ -153,23 +153,23 @@ func TestCancelWhileWaiting(t *testing.T) {
 	for _, maxWait := range []time.Duration{time.Hour, -1} {
 		synctest.Test(t, func(t *testing.T) {
 			b := newBulkhead(t, bulkhead.Settings{MaxConcurrent: 1, MaxWait: maxWait})
-			if err := b.Acquire(t.Context()); err != nil {
+			if err := b.Wait(t.Context()); err != nil {
 				t.Fatal(err)
 			}
 			ctx, cancel := context.WithCancel(t.Context())
 			done := make(chan error)
-			go func() { done <- b.Acquire(ctx) }()
+			go func() { done <- b.Wait(ctx) }()
 			synctest.Wait()
 			select {
 			case err := <-done:
-				t.Fatalf("Acquire returned %v before the cancel", err)
+				t.Fatalf("Wait returned %v before the cancel", err)
 			default:
 			}
 			start := time.Now()
 			cancel()
 			err := <-done
 			if !errors.Is(err, bulkhead.ErrFull) || !errors.Is(err, context.Canceled) {
-				t.Errorf("MaxWait %v: Acquire: %v, want ErrFull and context.Canceled", maxWait, err)
+				t.Errorf("MaxWait %v: Wait: %v, want ErrFull and context.Canceled", maxWait, err)
 			}
 			if waited := time.Since(start); waited != 0 {
 				t.Errorf("MaxWait %v: returned %v after the cancel, want at once", maxWait, waited)
@@ -177,7 +177,7 @@ func TestCancelWhileWaiting(t *testing.T) {
 			if got := b.InUse(); got != 1 {
 				t.Errorf("MaxWait %v: InUse %d, want 1", maxWait, got)
 			}
-			b.Release()
+			b.Done()
 		})
 	}
 }
@@ -186,15 +186,15 @@ func TestCancelWhileWaiting(t *testing.T) {
 func TestDeadlineWhileWaiting(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		b := newBulkhead(t, bulkhead.Settings{MaxConcurrent: 1, MaxWait: time.Second})
-		if err := b.Acquire(t.Context()); err != nil {
+		if err := b.Wait(t.Context()); err != nil {
 			t.Fatal(err)
 		}
 		ctx, cancel := context.WithTimeout(t.Context(), 50*time.Millisecond)
 		defer cancel()
 		start := time.Now()
-		err := b.Acquire(ctx)
+		err := b.Wait(ctx)
 		if !errors.Is(err, bulkhead.ErrFull) || !errors.Is(err, context.DeadlineExceeded) {
-			t.Errorf("Acquire: %v, want ErrFull and context.DeadlineExceeded", err)
+			t.Errorf("Wait: %v, want ErrFull and context.DeadlineExceeded", err)
 		}
 		if waited := time.Since(start); waited != 50*time.Millisecond {
 			t.Errorf("waited %v, want 50ms", waited)
@@ -212,7 +212,7 @@ func TestNeverOverCap(t *testing.T) {
 		for i := range 100 {
 			wg.Go(func() {
 				time.Sleep(time.Duration(i%7) * time.Millisecond)
-				switch err := b.Acquire(t.Context()); err {
+				switch err := b.Wait(t.Context()); err {
 				case nil:
 					ok.Add(1)
 					n := running.Add(1)
@@ -220,11 +220,11 @@ func TestNeverOverCap(t *testing.T) {
 					}
 					time.Sleep(3 * time.Millisecond)
 					running.Add(-1)
-					b.Release()
+					b.Done()
 				case bulkhead.ErrFull:
 					full.Add(1)
 				default:
-					t.Errorf("Acquire: %v", err)
+					t.Errorf("Wait: %v", err)
 				}
 			})
 		}
@@ -243,12 +243,12 @@ func TestNoAllocsOnFastPath(t *testing.T) {
 	b := newBulkhead(t, bulkhead.Settings{MaxConcurrent: 1})
 	ctx := context.Background()
 	allocs := testing.AllocsPerRun(1000, func() {
-		if b.Acquire(ctx) == nil {
-			b.Release()
+		if b.Wait(ctx) == nil {
+			b.Done()
 		}
-		_ = b.Acquire(ctx)
-		_ = b.Acquire(ctx) // ErrFull, at once
-		b.Release()
+		_ = b.Wait(ctx)
+		_ = b.Wait(ctx) // ErrFull, at once
+		b.Done()
 	})
 	if allocs != 0 {
 		t.Errorf("%v allocations per call, want 0", allocs)
@@ -260,8 +260,8 @@ func BenchmarkAcquireRelease(b *testing.B) {
 	ctx := context.Background()
 	b.ReportAllocs()
 	for b.Loop() {
-		if bh.Acquire(ctx) == nil {
-			bh.Release()
+		if bh.Wait(ctx) == nil {
+			bh.Done()
 		}
 	}
 }
@@ -272,8 +272,8 @@ func BenchmarkAcquireReleaseParallel(b *testing.B) {
 	b.ReportAllocs()
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {
-			if bh.Acquire(ctx) == nil {
-				bh.Release()
+			if bh.Wait(ctx) == nil {
+				bh.Done()
 			}
 		}
 	})
@@ -282,9 +282,9 @@ func BenchmarkAcquireReleaseParallel(b *testing.B) {
 func BenchmarkRejectFull(b *testing.B) {
 	bh, _ := bulkhead.New(bulkhead.Settings{MaxConcurrent: 1})
 	ctx := context.Background()
-	_ = bh.Acquire(ctx)
+	_ = bh.Wait(ctx)
 	b.ReportAllocs()
 	for b.Loop() {
-		_ = bh.Acquire(ctx)
+		_ = bh.Wait(ctx)
 	}
 }

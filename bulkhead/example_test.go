@@ -18,18 +18,18 @@ func Example() {
 	}
 	ctx := context.Background()
 	call := func(name string) {
-		if err := b.Acquire(ctx); err != nil {
+		if err := b.Wait(ctx); err != nil {
 			fmt.Printf("%s: %v (full: %t)\n", name, err, errors.Is(err, bulkhead.ErrFull))
 			return
 		}
 		fmt.Printf("%s: running, %d of %d slots taken\n", name, b.InUse(), b.Cap())
-		// The call would run here, and Release when it ends:
-		// defer b.Release()
+		// The call would run here, and Done when it ends:
+		// defer b.Done()
 	}
 	call("a")
 	call("b")
 	call("c")
-	b.Release() // a is done
+	b.Done() // a is done
 	call("d")
 	// Output:
 	// a: running, 1 of 2 slots taken

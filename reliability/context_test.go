@@ -14,7 +14,7 @@ import (
 // The caller's context ends just as a 503 comes back, so the policy may not
 // retry it. That is a call that failed because the context ended, not one
 // the policy was content with: the caller gets the 503 (the RoundTripper
-// contract), the attempt log and the GiveUp event say why the loop
+// contract), the attempt log and the EventGiveUp event say why the loop
 // stopped, the Transport counts a failed call, and the Fallback, which is
 // there for failed calls, is asked.
 func TestContextEndingAtAResponseIsAGiveUp(t *testing.T) {
@@ -26,8 +26,10 @@ func TestContextEndingAtAResponseIsAGiveUp(t *testing.T) {
 	})
 	var gaveUp, fellBack int
 	rt, err := rebound.NewTransport(next, rebound.Config{
-		Policy:  rebound.Policy{Attempts: 3, Backoff: quick},
-		OnEvent: func(_ context.Context, e rebound.Event) { gaveUp += map[bool]int{true: 1}[e.Kind == rebound.GiveUp] },
+		Policy: rebound.Policy{Attempts: 3, Backoff: quick},
+		OnEvent: func(_ context.Context, e rebound.Event) {
+			gaveUp += map[bool]int{true: 1}[e.Kind == rebound.EventGiveUp]
+		},
 		Fallback: func(req *http.Request, resp *http.Response, err error) (*http.Response, error) {
 			fellBack++
 			return resp, err
@@ -47,7 +49,7 @@ func TestContextEndingAtAResponseIsAGiveUp(t *testing.T) {
 		t.Fatalf("got %d after %d attempts, want the 503 after 1", resp.StatusCode, len(log.Attempts()))
 	}
 	if !errors.Is(log.GaveUp(), context.Canceled) || gaveUp != 1 {
-		t.Errorf("the log says the call gave up with %v, and %d GiveUp events; want context.Canceled and 1", log.GaveUp(), gaveUp)
+		t.Errorf("the log says the call gave up with %v, and %d EventGiveUp events; want context.Canceled and 1", log.GaveUp(), gaveUp)
 	}
 	if st := rt.Stats(); st.Succeeded != 0 || st.Failed != 1 {
 		t.Errorf("stats %+v; want the call counted as failed", st)
@@ -74,7 +76,7 @@ func TestCancelEndsTheWaitAtOnce(t *testing.T) {
 	rt, _ := rebound.NewTransport(inner, rebound.Config{
 		Policy: rebound.Policy{Attempts: rebound.Unlimited, MaxRetryAfter: time.Minute},
 		OnEvent: func(_ context.Context, e rebound.Event) {
-			if e.Kind == rebound.Wait {
+			if e.Kind == rebound.EventWait {
 				close(waiting) // the loop is about to wait 30 s
 			}
 		},

@@ -518,11 +518,11 @@ func FuzzBudgetSettings(f *testing.F) {
 		for _, op := range ops {
 			switch op % 8 {
 			case 0:
-				bud.Request()
+				bud.Done(false, true)
 			case 1:
-				bud.Withdraw()
+				bud.Allow()
 			case 2, 3, 4, 5:
-				bud.Result(op&1 == 1, op&2 == 2)
+				bud.Done(op&1 == 1, op&2 == 2)
 			case 6, 7:
 				now = now.Add(time.Duration(op) * 37 * time.Millisecond)
 			}
@@ -563,9 +563,9 @@ func FuzzThrottleSettings(f *testing.F) {
 					t.Fatalf("Allow: %v", err)
 				}
 			case 1:
-				th.Record(true)
+				th.Done(true)
 			case 2:
-				th.Record(false)
+				th.Done(false)
 			case 3:
 				now = now.Add(time.Duration(op) * time.Second)
 			}
@@ -599,7 +599,7 @@ func FuzzBulkheadSettings(f *testing.F) {
 		}
 		take := min(int(n%64), b.Cap())
 		for i := range take {
-			if err := b.Acquire(context.Background()); err != nil {
+			if err := b.Wait(context.Background()); err != nil {
 				t.Fatalf("%+v: slot %d of %d: %v", s, i+1, b.Cap(), err)
 			}
 		}
@@ -608,16 +608,16 @@ func FuzzBulkheadSettings(f *testing.F) {
 		}
 		done, cancel := context.WithCancel(context.Background())
 		cancel()
-		if err := b.Acquire(done); err == nil {
+		if err := b.Wait(done); err == nil {
 			t.Fatalf("%+v: a done context got a slot", s)
 		}
 		if take == b.Cap() && s.MaxWait == 0 {
-			if err := b.Acquire(context.Background()); !errors.Is(err, bulkhead.ErrFull) {
+			if err := b.Wait(context.Background()); !errors.Is(err, bulkhead.ErrFull) {
 				t.Fatalf("%+v: full, Acquire says %v", s, err)
 			}
 		}
 		for range take {
-			b.Release()
+			b.Done()
 		}
 		if b.InUse() != 0 {
 			t.Fatalf("%d in use after every release", b.InUse())

@@ -41,9 +41,9 @@ func TestRetryAfterHostileValues(t *testing.T) {
 		attempts int
 		reason   error // what the attempt log says, for a call that gave up
 	}{
-		{name: "seconds", value: fixed("1"), wait: time.Second, attempts: 2},
-		{name: "at the cap", value: fixed("2"), wait: limit, attempts: 2},
-		{name: "padded", value: fixed(" 1 "), wait: time.Second, attempts: 2},
+		{name: "seconds", value: fixed("1"), wait: time.Second + backoff, attempts: 2},
+		{name: "at the cap", value: fixed("2"), wait: limit + backoff, attempts: 2},
+		{name: "padded", value: fixed(" 1 "), wait: time.Second + backoff, attempts: 2},
 		{name: "zero: the backoff is a floor", value: fixed("0"), wait: backoff, attempts: 2},
 		{name: "over the cap", value: fixed("3"), attempts: 1, reason: rebound.ErrRetryAfterTooLong},
 		{name: "huge", value: fixed("99999999999999999999999999"), attempts: 1, reason: rebound.ErrRetryAfterTooLong},
@@ -54,19 +54,19 @@ func TestRetryAfterHostileValues(t *testing.T) {
 		{name: "two values", value: fixed("1, 2"), wait: backoff, attempts: 2},
 		{name: "garbage", value: fixed("soon™"), wait: backoff, attempts: 2},
 		{name: "empty", value: fixed(" "), wait: backoff, attempts: 2},
-		{name: "date", value: date(time.Second), wait: time.Second, attempts: 2},
+		{name: "date", value: date(time.Second), wait: time.Second + backoff, attempts: 2},
 		{name: "date in the past", value: date(-time.Hour), wait: backoff, attempts: 2},
 		{name: "date long past", value: fixed("Mon, 01 Jan 0001 00:00:00 GMT"), wait: backoff, attempts: 2},
 		{name: "date far ahead", value: date(10 * 365 * 24 * time.Hour), attempts: 1, reason: rebound.ErrRetryAfterTooLong},
 		{name: "date in year 9999", value: fixed("Fri, 31 Dec 9999 23:59:59 GMT"), attempts: 1, reason: rebound.ErrRetryAfterTooLong},
 		{name: "malformed date", value: fixed("Mon, 99 Foo 2000 25:61:61 GMT"), wait: backoff, attempts: 2},
-		{name: "429 on a POST", status: 429, method: "POST", value: fixed("1"), wait: time.Second, attempts: 2},
+		{name: "429 on a POST", status: 429, method: "POST", value: fixed("1"), wait: time.Second + backoff, attempts: 2},
 		{name: "huge on a 429", status: 429, value: fixed("31536000"), attempts: 1, reason: rebound.ErrRetryAfterTooLong},
 		{name: "default cap", value: fixed("31"), maxAfter: -2, attempts: 1, reason: rebound.ErrRetryAfterTooLong},
-		{name: "default cap honoured", value: fixed("30"), maxAfter: -2, wait: 30 * time.Second, attempts: 2},
+		{name: "default cap honoured", value: fixed("30"), maxAfter: -2, wait: 30*time.Second + backoff, attempts: 2},
 		{name: "ignored by the policy", value: fixed("3600"), maxAfter: -1, wait: backoff, attempts: 2},
 		{name: "past the deadline", value: fixed("1"), deadline: 500 * time.Millisecond, attempts: 1, reason: rebound.ErrWaitPastDeadline},
-		{name: "within the deadline", value: fixed("1"), deadline: 1500 * time.Millisecond, wait: time.Second, attempts: 2},
+		{name: "within the deadline", value: fixed("1"), deadline: 1500 * time.Millisecond, wait: time.Second + backoff, attempts: 2},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

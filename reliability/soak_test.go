@@ -26,6 +26,7 @@ import (
 	"github.com/rebound-go/rebound"
 	"github.com/rebound-go/rebound/backoff"
 	"github.com/rebound-go/rebound/breaker"
+	"github.com/rebound-go/rebound/budget"
 	"github.com/rebound-go/rebound/faults"
 	"github.com/rebound-go/rebound/hedge"
 )
@@ -240,7 +241,7 @@ func runSoak(t *testing.T, callers int, duration time.Duration, seed uint64) *so
 	// timeouts, hedges that lost) lose their connection.
 	var cutShort atomic.Int64
 	onEvent := func(_ context.Context, e rebound.Event) {
-		if e.Kind == rebound.AttemptDone && e.Err != nil && (timedOut(e.Err) || errors.Is(e.Err, context.Canceled)) {
+		if e.Kind == rebound.EventAttemptDone && e.Err != nil && (timedOut(e.Err) || errors.Is(e.Err, context.Canceled)) {
 			cutShort.Add(1)
 		}
 	}
@@ -474,7 +475,7 @@ func explain(err error) string {
 		return "breaker open"
 	case errors.Is(err, rebound.ErrBodyNotReplayable):
 		return prefix + "body not replayable"
-	case errors.Is(err, rebound.ErrBudgetExhausted):
+	case errors.Is(err, budget.ErrExhausted):
 		return prefix + "budget exhausted"
 	case errors.Is(err, rebound.ErrWaitPastDeadline):
 		return prefix + "wait past deadline"

@@ -7,7 +7,7 @@
 // A [Throttle] is meant to be shared by every call to one backend (one
 // per host). Before sending, a caller asks [Throttle.Allow]; after a
 // request it let through, it reports whether the backend accepted it to
-// [Throttle.Record]. Neither allocates.
+// [Throttle.Done]. Neither allocates.
 //
 // With the default K = 2 the client starts rejecting once the backend
 // refuses more than half of what it is sent, and then sends about twice

@@ -24,7 +24,7 @@ func Example() {
 			continue
 		}
 		sent++
-		th.Record(false) // 503: the backend is overloaded
+		th.Done(false) // 503: the backend is overloaded
 	}
 	fmt.Printf("sent %d of 1000 requests; rejecting now with probability %.3f\n", sent, th.Probability())
 	// Output:

@@ -112,7 +112,7 @@ func New(s Settings) (*Throttle, error) {
 
 // Allow counts a request and decides whether to send it: nil to send it,
 // [ErrThrottled] to reject it locally. A request that is sent should have
-// its outcome reported to [Throttle.Record].
+// its outcome reported to [Throttle.Done].
 func (t *Throttle) Allow() error {
 	now := t.now()
 	t.mu.Lock()
@@ -125,12 +125,12 @@ func (t *Throttle) Allow() error {
 	return nil
 }
 
-// Record reports whether the backend accepted a request that Allow let
+// Done reports whether the backend accepted a request that Allow let
 // through. Accepted means that the backend took the request on, whatever
 // its answer; a request refused for overload (a 429 or 503, a
 // "resource exhausted" error) or one that got no answer is not accepted.
 // Only accepted requests change the throttle.
-func (t *Throttle) Record(accepted bool) {
+func (t *Throttle) Done(accepted bool) {
 	if !accepted {
 		return
 	}

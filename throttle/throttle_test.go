@@ -65,7 +65,7 @@ func TestProbability(t *testing.T) {
 		}
 		for range s.accepts {
 			if th.Allow() == nil {
-				th.Record(true)
+				th.Done(true)
 			}
 		}
 		if got := th.Probability(); math.Abs(got-s.want) > 1e-12 {
@@ -120,7 +120,7 @@ func TestSteadyState(t *testing.T) {
 			if sec >= 300 {
 				sent++
 			}
-			th.Record(accepted < 10)
+			th.Done(accepted < 10)
 			accepted++
 		}
 	}
@@ -134,7 +134,7 @@ func TestSteadyState(t *testing.T) {
 func TestRecordRejectedChangesNothing(t *testing.T) {
 	th, _, _ := newThrottle(t, throttle.Settings{})
 	_ = th.Allow()
-	th.Record(false)
+	th.Done(false)
 	if got := th.Probability(); got != 0.5 {
 		t.Errorf("probability %v, want 0.5", got)
 	}
@@ -146,7 +146,7 @@ func TestK(t *testing.T) {
 	rnd.u = 1 // never reject, to count freely
 	for range 100 {
 		_ = th.Allow()
-		th.Record(true)
+		th.Done(true)
 	}
 	for range 10 {
 		_ = th.Allow()
@@ -203,7 +203,7 @@ func TestConcurrentUse(t *testing.T) {
 		wg.Go(func() {
 			for i := range 1000 {
 				if th.Allow() == nil {
-					th.Record((g+i)%4 != 0)
+					th.Done((g+i)%4 != 0)
 				}
 				_ = th.Probability()
 			}
@@ -221,7 +221,7 @@ func TestNoAllocs(t *testing.T) {
 	allocs := testing.AllocsPerRun(1000, func() {
 		i++
 		if th.Allow() == nil {
-			th.Record(i%2 == 0)
+			th.Done(i%2 == 0)
 		}
 	})
 	if allocs != 0 {
@@ -247,7 +247,7 @@ func BenchmarkAllowRecord(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
 				if th.Allow() == nil {
-					th.Record(true)
+					th.Done(true)
 				}
 			}
 		})
@@ -263,7 +263,7 @@ func BenchmarkAllowRecordParallel(b *testing.B) {
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {
 			if th.Allow() == nil {
-				th.Record(true)
+				th.Done(true)
 			}
 		}
 	})

@@ -14,6 +14,7 @@ import (
 	"github.com/rebound-go/rebound"
 	"github.com/rebound-go/rebound/backoff"
 	"github.com/rebound-go/rebound/breaker"
+	"github.com/rebound-go/rebound/budget"
 	"github.com/rebound-go/rebound/hedge"
 	"github.com/rebound-go/rebound/ratelimit"
 )
@@ -121,7 +122,7 @@ type tryKey struct {
 
 // reboundObserver counts guard events through Config.OnEvent.
 type reboundObserver struct {
-	budgetRefused, rejected, paced, pacedCapped atomic.Int64
+	budgetRefused, rejected, paced atomic.Int64
 
 	mu          sync.Mutex
 	starts      map[tryKey]time.Time // first copy of a try, until it is hedged or ends
@@ -132,13 +133,13 @@ type reboundObserver struct {
 
 func (o *reboundObserver) event(_ context.Context, e rebound.Event) {
 	switch e.Kind {
-	case rebound.AttemptStart:
+	case rebound.EventAttemptStart:
 		if e.Hedge == 0 {
 			o.mu.Lock()
 			o.starts[tryKey{e.Request, e.Attempt}] = time.Now()
 			o.mu.Unlock()
 		}
-	case rebound.AttemptDone:
+	case rebound.EventAttemptDone:
 		if e.Hedge == 0 {
 			o.mu.Lock()
 			delete(o.starts, tryKey{e.Request, e.Attempt})
@@ -147,7 +148,7 @@ func (o *reboundObserver) event(_ context.Context, e rebound.Event) {
 		if errors.Is(e.Err, breaker.ErrCircuitOpen) {
 			o.rejected.Add(1)
 		}
-	case rebound.HedgeSent:
+	case rebound.EventHedgeSent:
 		now := time.Now()
 		k := tryKey{e.Request, e.Attempt}
 		o.mu.Lock()
@@ -155,21 +156,21 @@ func (o *reboundObserver) event(_ context.Context, e rebound.Event) {
 			o.hedgeDelays = append(o.hedgeDelays, now.Sub(start))
 		}
 		o.mu.Unlock()
-	case rebound.GiveUp:
-		if errors.Is(e.Reason, rebound.ErrBudgetExhausted) {
+	case rebound.EventGiveUp:
+		if errors.Is(e.Reason, budget.ErrExhausted) {
 			o.budgetRefused.Add(1)
 		}
-	case rebound.BreakerChange:
+	case rebound.EventBreakerChange:
 		if e.To == breaker.Open {
 			o.mu.Lock()
 			o.opens++
 			o.mu.Unlock()
 		}
-	case rebound.Paced:
-		o.paced.Add(1)
-		if e.Reason != nil {
-			o.pacedCapped.Add(1)
+	case rebound.EventWait:
+		if e.Source != "pacing" {
+			break
 		}
+		o.paced.Add(1)
 		o.mu.Lock()
 		o.pacedTotal += e.Delay
 		o.mu.Unlock()
@@ -194,7 +195,7 @@ func (o *reboundObserver) notes() []string {
 		parts = append(parts, fmt.Sprintf("breaker opened %d×, rejected %d calls", o.opens, o.rejected.Load()))
 	}
 	if n := o.paced.Load(); n > 0 {
-		parts = append(parts, fmt.Sprintf("paced %d attempts, %v in all (%d capped)", n, o.pacedTotal.Round(time.Millisecond), o.pacedCapped.Load()))
+		parts = append(parts, fmt.Sprintf("paced %d attempts, %v in all", n, o.pacedTotal.Round(time.Millisecond)))
 	}
 	return parts
 }

@@ -10,8 +10,8 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/rebound-go/rebound"
 	"github.com/rebound-go/rebound/breaker"
+	"github.com/rebound-go/rebound/budget"
 	"github.com/rebound-go/rebound/faults"
 )
 
@@ -112,7 +112,7 @@ func failure(c Call) string {
 		return fmt.Sprint(c.Status)
 	case errors.Is(err, breaker.ErrCircuitOpen):
 		return "circuit open"
-	case errors.Is(err, rebound.ErrBudgetExhausted):
+	case errors.Is(err, budget.ErrExhausted):
 		return "budget"
 	case errors.Is(err, syscall.ECONNRESET):
 		return "reset"

@@ -1,0 +1,215 @@
+package rebound
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"sync/atomic"
+	"time"
+
+	"github.com/rebound-go/rebound/breaker"
+	"github.com/rebound-go/rebound/ratelimit"
+)
+
+// attemptResult is how one attempt ended: an answer (resp), an error from
+// the network or the operation (err), or not sent at all (refused, the
+// guard's reason). Only the first two say anything about the server.
+type attemptResult struct {
+	resp    *http.Response
+	err     error
+	refused error
+}
+
+// attempt makes try n as one attempt: admission by the guards, then the
+// send. (Hedged copies come in through the hedge group, which admits and
+// sends them itself.)
+func (c *call) attempt(ctx context.Context, n int) attemptResult {
+	if n == 1 && c.made {
+		c.seq = 1
+		c.body.sent = c.body.mode == viaGetBody
+		return c.first
+	}
+	var p permit
+	if c.g.admits {
+		if err := c.admit(ctx, n, 0, &p); err != nil {
+			return c.refuse(ctx, n, 0, err)
+		}
+	}
+	c.seq++
+	return c.send(ctx, ctx, n, 0, c.seq, &p)
+}
+
+// refuse reports a refusal: the attempt was not sent.
+func (c *call) refuse(ctx context.Context, n, k int, err error) attemptResult {
+	if c.obs.active() {
+		c.emit(ctx, Event{Kind: EventRefused, Attempt: n, Hedge: k, Reason: err})
+	}
+	return attemptResult{refused: err}
+}
+
+// send sends an admitted attempt (seq counts every attempt of the call,
+// hedges included) and reports its outcome to the guards. ctx is the
+// copy's context: the caller's, or a hedge group's that is cancelled when
+// another copy wins; call is the caller's, for the deadline.
+func (c *call) send(ctx, call context.Context, n, k, seq int, p *permit) attemptResult {
+	defer c.abort(p, breaker.Failure) // only if the RoundTripper panics
+	if k == 0 && c.held != nil {
+		// The retry is going out: the answer kept in case it was refused
+		// is now spent. Discard it first, so its connection can carry the
+		// retry.
+		discard(c.held, c.drain)
+		c.held = nil
+	}
+	actx := ctx
+	if c.g.timeout > 0 || c.g.fraction > 0 {
+		actx, p.cancels[1] = c.g.attemptContext(ctx)
+	}
+	var start time.Time // after the guards: a latency is the server's, not ours
+	timed := c.obs.active() || c.g.latencies != nil
+	if timed {
+		start = time.Now()
+	}
+	if c.obs.active() {
+		c.emit(call, Event{Kind: EventAttemptStart, Attempt: n, Hedge: k})
+	}
+	resp, err := c.roundTrip(actx, seq)
+	if c.g.pacer != nil && resp != nil {
+		if info, ok := ratelimit.Parse(resp.Header, time.Now()); ok {
+			c.g.pacer.Update(info)
+		}
+	}
+	if c.g.breaker != nil || c.g.throttle != nil || c.g.budget != nil {
+		c.g.report(ctx, n > 1 || k > 0, p, resp, err)
+	}
+	if timed {
+		elapsed := time.Since(start)
+		// A copy cancelled for losing, or cut by its timeout, was at least
+		// this slow: leaving it out would pull the percentile down.
+		if c.g.latencies != nil && (resp != nil || actx.Err() != nil) {
+			c.g.latencies.Observe(elapsed)
+		}
+		if c.obs.active() {
+			e := Event{Kind: EventAttemptDone, Attempt: n, Hedge: k, Err: err, Elapsed: elapsed}
+			if resp != nil {
+				e.Status = resp.StatusCode
+			}
+			c.emit(call, e)
+		}
+	}
+	p.settled = true
+	if resp != nil && (p.slot || p.cancels[0] != nil || p.cancels[1] != nil) {
+		resp.Body = releaseOnClose(resp.Body, c, *p)
+	} else {
+		c.release(p)
+	}
+	return attemptResult{resp: resp, err: err}
+}
+
+// roundTrip is the send itself: the wrapped RoundTripper, or Runner's op.
+func (c *call) roundTrip(ctx context.Context, seq int) (*http.Response, error) {
+	if c.op != nil {
+		return nil, c.op(ctx)
+	}
+	r, err := c.body.request(ctx, c.req, seq)
+	if err != nil {
+		return nil, err
+	}
+	if ctx != r.Context() {
+		r = r.WithContext(ctx)
+	}
+	return c.t.next().RoundTrip(r)
+}
+
+// report tells the breaker, the throttle and the budget how a sent
+// attempt went. An attempt the caller abandoned, or a copy that lost its
+// hedge group, says nothing of the server (verdict Ignore).
+func (g *guards) report(ctx context.Context, retry bool, p *permit, resp *http.Response, err error) {
+	v := verdict(ctx, resp, err)
+	if p.broken {
+		p.broken = false
+		g.breaker.Done(p.ticket, v)
+	}
+	if g.throttle != nil && v != breaker.Ignore {
+		g.throttle.Done(v == breaker.Success)
+	}
+	if g.budget != nil && v != breaker.Ignore {
+		g.budget.Done(retry, v == breaker.Success)
+	}
+}
+
+// firstAttempt is attempt 1 of a call that nothing watches and that only
+// a budget or a breaker guards: the same stages as admit and send, with
+// nothing else to do, made before the call's state is built. Whatever it
+// gives, run takes as its first attempt.
+func (t *Transport) firstAttempt(req *http.Request, g *guards) (a attemptResult) {
+	if g.breaker != nil {
+		return t.firstAttemptBroken(req, g)
+	}
+	a.resp, a.err = t.next().RoundTrip(req)
+	if g.budget != nil {
+		g.report(req.Context(), false, &permit{}, a.resp, a.err)
+	}
+	return a
+}
+
+// firstAttemptBroken is firstAttempt through a breaker.
+func (t *Transport) firstAttemptBroken(req *http.Request, g *guards) (a attemptResult) {
+	var p permit
+	if p.ticket, a.refused = g.breaker.Allow(); a.refused != nil {
+		return a
+	}
+	p.broken = true
+	defer g.abortTicket(&p) // only if the RoundTripper panics
+	a.resp, a.err = t.next().RoundTrip(req)
+	g.report(req.Context(), false, &p, a.resp, a.err)
+	return a
+}
+
+// abortTicket reports a failure for a ticket still held.
+func (g *guards) abortTicket(p *permit) {
+	if p.broken {
+		p.broken = false
+		g.breaker.Done(p.ticket, breaker.Failure)
+	}
+}
+
+// releaseOnClose ties what an attempt holds (a bulkhead slot, the
+// attempt's contexts) to the body the caller reads: they are freed when
+// it is closed, as net/http ties a connection to its body. A body that
+// can be written to (a 101 Switching Protocols response) stays writable.
+func releaseOnClose(body io.ReadCloser, c *call, p permit) io.ReadCloser {
+	r := &releaseBody{ReadCloser: body, g: c.g, p: p}
+	if w, ok := body.(io.Writer); ok {
+		return &releaseRWBody{releaseBody: r, w: w}
+	}
+	return r
+}
+
+type releaseBody struct {
+	io.ReadCloser
+	g    *guards
+	p    permit
+	done atomic.Bool
+}
+
+func (b *releaseBody) Close() error {
+	err := b.ReadCloser.Close()
+	if b.done.CompareAndSwap(false, true) {
+		if b.p.slot {
+			b.g.bulkhead.Done()
+		}
+		for _, cancel := range b.p.cancels {
+			if cancel != nil {
+				cancel()
+			}
+		}
+	}
+	return err
+}
+
+type releaseRWBody struct {
+	*releaseBody
+	w io.Writer
+}
+
+func (b *releaseRWBody) Write(p []byte) (int, error) { return b.w.Write(p) }

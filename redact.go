@@ -1,0 +1,33 @@
+package rebound
+
+import (
+	"net/url"
+	"strings"
+)
+
+// redactedURL renders u for logs and the attempt log: the password
+// hidden as url.URL.Redacted does, and every query parameter's value
+// replaced by "xxxxx", its name kept (an API key in a query string is as
+// secret as one in a header).
+func redactedURL(u *url.URL) string {
+	if u == nil {
+		return ""
+	}
+	if u.RawQuery == "" {
+		return u.Redacted()
+	}
+	r := *u
+	var b strings.Builder
+	for i, kv := range strings.Split(u.RawQuery, "&") {
+		if i > 0 {
+			b.WriteByte('&')
+		}
+		name, _, hasValue := strings.Cut(kv, "=")
+		b.WriteString(name)
+		if hasValue {
+			b.WriteString("=xxxxx")
+		}
+	}
+	r.RawQuery = b.String()
+	return r.Redacted()
+}
