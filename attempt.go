@@ -72,7 +72,15 @@ func (c *call) send(ctx, call context.Context, n, k, seq int, p *permit) attempt
 	if c.obs.active() {
 		c.emit(call, Event{Kind: EventAttemptStart, Attempt: n, Hedge: k})
 	}
+	if c.g.tracked {
+		c.g.inflight.Add(1)
+		p.counted = true
+	}
 	resp, err := c.roundTrip(actx, seq)
+	if p.counted {
+		p.counted = false
+		c.g.inflight.Add(-1)
+	}
 	if c.g.pacer != nil && resp != nil {
 		if info, ok := ratelimit.Parse(resp.Header, time.Now()); ok {
 			c.g.pacer.Update(info)
@@ -107,6 +115,9 @@ func (c *call) send(ctx, call context.Context, n, k, seq int, p *permit) attempt
 
 // roundTrip is the send itself: the wrapped RoundTripper, or Runner's op.
 func (c *call) roundTrip(ctx context.Context, seq int) (*http.Response, error) {
+	if seq > 1 {
+		ctx = context.WithValue(ctx, resendKey{}, seq-1)
+	}
 	if c.op != nil {
 		return nil, c.op(ctx)
 	}
@@ -142,31 +153,36 @@ func (g *guards) report(ctx context.Context, retry bool, p *permit, resp *http.R
 // nothing else to do, made before the call's state is built. Whatever it
 // gives, run takes as its first attempt.
 func (t *Transport) firstAttempt(req *http.Request, g *guards) (a attemptResult) {
-	if g.breaker != nil {
-		return t.firstAttemptBroken(req, g)
-	}
-	a.resp, a.err = t.next().RoundTrip(req)
-	if g.budget != nil {
-		g.report(req.Context(), false, &permit{}, a.resp, a.err)
-	}
-	return a
-}
-
-// firstAttemptBroken is firstAttempt through a breaker.
-func (t *Transport) firstAttemptBroken(req *http.Request, g *guards) (a attemptResult) {
 	var p permit
-	if p.ticket, a.refused = g.breaker.Allow(); a.refused != nil {
-		return a
+	if g.breaker != nil {
+		if p.ticket, a.refused = g.breaker.Allow(); a.refused != nil {
+			return a
+		}
+		p.broken = true
 	}
-	p.broken = true
-	defer g.abortTicket(&p) // only if the RoundTripper panics
+	if g.tracked {
+		g.inflight.Add(1)
+		p.counted = true
+	}
+	defer g.abortSend(&p) // only if the RoundTripper panics
 	a.resp, a.err = t.next().RoundTrip(req)
-	g.report(req.Context(), false, &p, a.resp, a.err)
+	if p.counted {
+		p.counted = false
+		g.inflight.Add(-1)
+	}
+	if g.breaker != nil || g.budget != nil {
+		g.report(req.Context(), false, &p, a.resp, a.err)
+	}
 	return a
 }
 
-// abortTicket reports a failure for a ticket still held.
-func (g *guards) abortTicket(p *permit) {
+// abortSend gives back what a send still holds when its RoundTripper
+// panicked: the breaker counts a failure.
+func (g *guards) abortSend(p *permit) {
+	if p.counted {
+		p.counted = false
+		g.inflight.Add(-1)
+	}
 	if p.broken {
 		p.broken = false
 		g.breaker.Done(p.ticket, breaker.Failure)

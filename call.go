@@ -46,7 +46,7 @@ func (c *call) run(ctx context.Context) result {
 	limit := c.retrier.MaxAttempts()
 	var prev time.Duration
 	for n := 1; ; n++ {
-		if err := ctx.Err(); err != nil {
+		if err := ctx.Err(); err != nil && !(n == 1 && c.made) { // an attempt made is never dropped
 			return c.giveUp(ctx, n-1, err, nil, c.last)
 		}
 		var a attemptResult

@@ -6,18 +6,30 @@
 // PostForm and Do. [Retry] runs the same loop around any operation, and a
 // [Runner] adds hooks and guards to it.
 //
-// A request's path through a Transport, outermost first; every stage but
-// the retry loop is off unless configured:
+// A request's path through a Transport (a Runner's operations take the
+// same path, without hedging), outermost first; every stage but the retry
+// loop is off unless configured:
 //
 //	Transport.RoundTrip
 //	  ├ policy for this request (the Transport's, or one from WithRetrier)
-//	  ├ bulkhead, per host                (may refuse: bulkhead.ErrFull)
-//	  └ retry loop: budget, backoff, Retry-After, deadline check
-//	       └ hedging (idempotent requests only)
-//	            └ throttle, per host         (may refuse: throttle.ErrThrottled)
-//	                 └ circuit breaker, per host (may refuse: breaker.ErrCircuitOpen)
-//	                      └ attempt timeout (fixed, or a fraction of the deadline)
-//	                           └ the wrapped http.RoundTripper
+//	  └ retry loop: attempts, backoff and Retry-After, deadline check, budget
+//	       └ hedging (idempotent requests only): the copies of one try
+//	            └ each attempt, through its host's guards in this order:
+//	                 bulkhead          may refuse: bulkhead.ErrFull
+//	                 pacing            may refuse: ErrWaitPastDeadline
+//	                 breaker           may refuse: breaker.ErrCircuitOpen
+//	                 throttle          may refuse: throttle.ErrThrottled
+//	                 attempt timeout
+//	                 └ the wrapped http.RoundTripper
+//
+// A guard that refuses makes the attempt "not sent": the call ends with
+// the last answer the server gave, unread, or with a [*RetryError] that
+// wraps the refusal when there is none. A refusal never wins a hedge,
+// never cancels a copy in flight and never counts as the server's answer
+// to the breaker, the throttle or the budget. What an attempt takes (a
+// bulkhead slot, a breaker ticket, its context) is given back exactly
+// once, panics included; a slot and the context when the caller closes
+// the response body.
 //
 // What is retried, how long to wait and every default are documented on
 // [Policy]. Bodies are replayed through GetBody, or buffered up to a cap;

@@ -66,7 +66,9 @@ type guards struct {
 	hedge     *hedge.Settings  // nil: no hedging
 	latencies *hedge.Latencies // the host's latencies, for an adaptive hedge delay
 
-	used atomic.Bool // called since the host table last looked (see hosts.go)
+	used     atomic.Bool  // called since the host table last looked (see hosts.go)
+	tracked  bool         // one host's guards: count its attempts in flight
+	inflight atomic.Int32 // attempts admitted and not yet answered
 }
 
 // permit is what an admitted attempt holds until it is over: released
@@ -75,6 +77,7 @@ type guards struct {
 type permit struct {
 	ticket  breaker.Ticket
 	broken  bool // a breaker ticket is held
+	counted bool // counted in the host's attempts in flight
 	slot    bool // a bulkhead slot is held
 	cancels [2]context.CancelFunc
 	settled bool // the attempt ended normally; nothing left to abort
@@ -122,6 +125,10 @@ func (c *call) abort(p *permit, o breaker.Outcome) {
 		return
 	}
 	p.settled = true
+	if p.counted {
+		p.counted = false
+		c.g.inflight.Add(-1)
+	}
 	if p.broken {
 		c.g.breaker.Done(p.ticket, o)
 	}

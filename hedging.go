@@ -13,7 +13,7 @@ import (
 type copyResult struct {
 	k int // 0 for the first copy
 	attemptResult
-	cancel context.CancelFunc // the copy's context, until its body is closed
+	cancel context.CancelCauseFunc // the copy's context, until its body is closed
 }
 
 // maxCopies bounds hedge.Settings.Copies (it validates to at most 16).
@@ -37,7 +37,7 @@ type hedgeGroup struct {
 	settled  bool
 	launched int
 	inflight int
-	cancels  [maxCopies]context.CancelFunc
+	cancels  [maxCopies]context.CancelCauseFunc
 	done     [maxCopies]bool
 	win      *copyResult
 	last     *copyResult // the latest failure, while no copy has won
@@ -58,8 +58,8 @@ func (c *call) hedge(ctx context.Context, n int) attemptResult {
 		}
 	}
 	g := &hedgeGroup{c: *c, ctx: ctx, n: n, copies: c.g.hedge.MaxCopies(), decided: make(chan struct{})}
-	cctx, cancel := context.WithCancel(ctx)
-	p.cancels[0] = cancel
+	cctx, cancel := context.WithCancelCause(ctx)
+	p.cancels[0] = func() { cancel(nil) }
 	g.mu.Lock()
 	g.c.seq++
 	seq := g.c.seq
@@ -108,7 +108,7 @@ func (g *hedgeGroup) launchLocked(delay time.Duration) bool {
 		return false
 	}
 	k := g.launched
-	cctx, cancel := context.WithCancel(g.ctx)
+	cctx, cancel := context.WithCancelCause(g.ctx)
 	g.cancels[k] = cancel
 	g.launched++
 	g.inflight++
@@ -131,12 +131,12 @@ func (g *hedgeGroup) unlock() {
 }
 
 // runCopy admits and sends hedge k on its own goroutine.
-func (g *hedgeGroup) runCopy(ctx context.Context, cancel context.CancelFunc, k int, delay time.Duration) {
+func (g *hedgeGroup) runCopy(ctx context.Context, cancel context.CancelCauseFunc, k int, delay time.Duration) {
 	c := &g.c
 	var p permit
 	if c.g.admits {
 		if err := c.admit(ctx, g.n, k, &p); err != nil {
-			cancel()
+			cancel(nil)
 			c.refuse(g.ctx, g.n, k, err)
 			g.complete(copyResult{k: k, attemptResult: attemptResult{refused: err}, cancel: cancel})
 			return
@@ -152,7 +152,7 @@ func (g *hedgeGroup) runCopy(ctx context.Context, cancel context.CancelFunc, k i
 	c.seq++
 	seq := c.seq
 	g.mu.Unlock()
-	p.cancels[0] = cancel
+	p.cancels[0] = func() { cancel(nil) }
 	if c.obs.active() {
 		c.emit(g.ctx, Event{Kind: EventHedgeSent, Attempt: g.n, Hedge: k, Delay: delay})
 	}
@@ -185,7 +185,7 @@ func (g *hedgeGroup) complete(r copyResult) {
 		g.settle()
 		for k := range g.launched {
 			if !g.done[k] {
-				g.cancels[k]() // the losers let go at once
+				g.cancels[k](ErrHedgeLost) // the losers let go at once
 			}
 		}
 	default:
@@ -199,7 +199,7 @@ func (g *hedgeGroup) complete(r copyResult) {
 		if drop.resp != nil {
 			discard(drop.resp, c.drain)
 		}
-		drop.cancel()
+		drop.cancel(ErrHedgeLost)
 	}
 }
 
@@ -218,7 +218,7 @@ func (g *hedgeGroup) result() attemptResult {
 		r = g.last
 	}
 	if r.resp == nil {
-		r.cancel()
+		r.cancel(nil)
 	}
 	if g.win != nil && r.k > 0 && r.err == nil {
 		c := &g.c

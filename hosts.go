@@ -134,7 +134,7 @@ func newHostTable(cfg *Config, shared *guards) (*hostTable, error) {
 		*pace = *cfg.Pace
 	}
 	h.make = func(key string) *guards {
-		g := &guards{key: key, timeout: shared.timeout, fraction: shared.fraction, hedge: shared.hedge}
+		g := &guards{key: key, tracked: true, timeout: shared.timeout, fraction: shared.fraction, hedge: shared.hedge}
 		if adaptiveHedge {
 			g.latencies = new(hedge.Latencies)
 		}

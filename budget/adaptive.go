@@ -196,9 +196,9 @@ func (a *Adaptive) Share() float64 {
 	return a.share()
 }
 
-// Balance returns the tokens available now, for metrics. It is negative
+// Tokens returns the tokens available now, for metrics. It is negative
 // while retries granted from the reserve are owed.
-func (a *Adaptive) Balance() float64 {
+func (a *Adaptive) Tokens() float64 {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	return float64(a.balance) / micro

@@ -24,7 +24,7 @@ func TestAdaptiveStartsAtFloor(t *testing.T) {
 	if got := b.Share(); got != budget.DefaultFloor {
 		t.Errorf("share %v, want the floor %v", got, budget.DefaultFloor)
 	}
-	if got := b.Balance(); got != 0 {
+	if got := b.Tokens(); got != 0 {
 		t.Errorf("balance %v, want 0", got)
 	}
 }
@@ -137,7 +137,7 @@ func TestAdaptiveNoReserve(t *testing.T) {
 		{at: 0, requests: 9, withdraw: 1, granted: 0}, // 0.9 tokens
 		{at: 0, requests: 1, withdraw: 2, granted: 1}, // exactly 1
 	})
-	if got := b.Balance(); got != 0 {
+	if got := b.Tokens(); got != 0 {
 		t.Errorf("balance %v, want 0", got)
 	}
 }

@@ -486,7 +486,7 @@ func FuzzBudgetSettings(f *testing.F) {
 				if sh := ad.Share(); !(sh >= floor-1e-9 && sh <= ceiling+1e-9) {
 					t.Fatalf("%+v: share %v outside [%v, %v]", s, sh, floor, ceiling)
 				}
-				if bal := ad.Balance(); math.IsNaN(bal) || math.IsInf(bal, 0) {
+				if bal := ad.Tokens(); math.IsNaN(bal) || math.IsInf(bal, 0) {
 					t.Fatalf("%+v: balance %v", s, bal)
 				}
 			}
