@@ -73,9 +73,9 @@ func (c *Client) HTTPClient() *http.Client { return c.hc }
 // CloseIdleConnections closes idle connections of the wrapped transport.
 func (c *Client) CloseIdleConnections() { c.hc.CloseIdleConnections() }
 
-// DefaultClient is the Client used by the package-level Get, Head, Post,
+// defaultClient is the Client used by the package-level Get, Head, Post,
 // PostForm and Do: the zero Config over http.DefaultTransport.
-var DefaultClient = mustClient(NewClient(nil, Config{}))
+var defaultClient = mustClient(NewClient(nil, Config{}))
 
 func mustClient(c *Client, err error) *Client {
 	if err != nil {
@@ -84,21 +84,22 @@ func mustClient(c *Client, err error) *Client {
 	return c
 }
 
-// Get issues a GET with DefaultClient.
-func Get(url string) (*http.Response, error) { return DefaultClient.Get(url) }
+// Get issues a GET with the zero Config over http.DefaultTransport.
+func Get(url string) (*http.Response, error) { return defaultClient.Get(url) }
 
-// Head issues a HEAD with DefaultClient.
-func Head(url string) (*http.Response, error) { return DefaultClient.Head(url) }
+// Head issues a HEAD with the zero Config over http.DefaultTransport.
+func Head(url string) (*http.Response, error) { return defaultClient.Head(url) }
 
-// Post issues a POST with DefaultClient.
+// Post issues a POST with the zero Config over http.DefaultTransport.
 func Post(url, contentType string, body io.Reader) (*http.Response, error) {
-	return DefaultClient.Post(url, contentType, body)
+	return defaultClient.Post(url, contentType, body)
 }
 
-// PostForm issues a POST of URL-encoded data with DefaultClient.
+// PostForm issues a POST of URL-encoded data with the zero Config over
+// http.DefaultTransport.
 func PostForm(url string, data url.Values) (*http.Response, error) {
-	return DefaultClient.PostForm(url, data)
+	return defaultClient.PostForm(url, data)
 }
 
-// Do sends req with DefaultClient.
-func Do(req *http.Request) (*http.Response, error) { return DefaultClient.Do(req) }
+// Do sends req with the zero Config over http.DefaultTransport.
+func Do(req *http.Request) (*http.Response, error) { return defaultClient.Do(req) }

@@ -12,9 +12,9 @@ import (
 	"github.com/rebound-go/rebound/throttle"
 )
 
-// DefaultMaxHosts is how many hosts a Transport keeps guards for when
+// defaultMaxHosts is how many hosts a Transport keeps guards for when
 // Config.MaxHosts is zero.
-const DefaultMaxHosts = 1024
+const defaultMaxHosts = 1024
 
 // hostTable keeps one set of guards per host (or per Config.Key), made on
 // a host's first call. It remembers at most max hosts: when a new host
@@ -97,7 +97,7 @@ func newHostTable(cfg *Config, shared *guards) (*hostTable, error) {
 		h.key = func(r *http.Request) string { return r.URL.Host }
 	}
 	if h.max == 0 {
-		h.max = DefaultMaxHosts
+		h.max = defaultMaxHosts
 	}
 	newBudget := cfg.Budget
 	if newBudget != nil && newBudget() == nil {

@@ -17,28 +17,29 @@ const Unlimited = -1
 
 // The defaults of a zero Policy, in one place.
 const (
-	DefaultAttempts      = 3                      // in total, the first included
-	DefaultMaxRetryAfter = 30 * time.Second       // longest server-asked wait honoured
+	defaultAttempts      = 3                      // in total, the first included
+	defaultMaxRetryAfter = 30 * time.Second       // longest server-asked wait honoured
 	defaultInitial       = 100 * time.Millisecond // first backoff
 	defaultMaxDelay      = 5 * time.Second        // backoff cap
 )
 
-// DefaultBackoff is the backoff of a zero Policy: nanogit's defaults
+// defaultBackoff is the backoff of a zero Policy: nanogit's defaults
 // (100 ms, doubling, at most 5 s) with equal jitter, so the spread never
 // brings a retry closer than half the nominal delay.
-var DefaultBackoff backoff.Strategy = backoff.Exponential{
+var defaultBackoff backoff.Strategy = backoff.Exponential{
 	Initial: defaultInitial, Max: defaultMaxDelay, Multiplier: 2, Jitter: backoff.Equal,
 }
 
 // Policy is rebound's retry policy: how many attempts, how to wait between
 // them, what is retried. Its zero value is ready to use and means:
 //
-//   - 3 attempts in total ([DefaultAttempts]);
-//   - [DefaultBackoff]: 100 ms doubling to 5 s, equal jitter;
+//   - 3 attempts in total;
+//   - backoff.Exponential from 100 ms doubling to 5 s, with equal jitter
+//     (a wait never shorter than half its nominal value);
 //   - Retry-After (both forms, RFC 9110 §10.2.3) on 429 and 503 is a
 //     floor: the wait is the server's plus the backoff, so clients told
-//     the same instant come back spread out; up to 30 s
-//     ([DefaultMaxRetryAfter]); a longer one ends the loop at once;
+//     the same instant come back spread out; up to 30 s, and a longer
+//     one ends the loop at once;
 //   - retried for every method: errors where nothing reached the server
 //     (dial errors such as connection refused) and 429;
 //   - retried for idempotent requests only (GET, HEAD, OPTIONS, TRACE, PUT,
@@ -55,15 +56,16 @@ var DefaultBackoff backoff.Strategy = backoff.Exponential{
 // implements [Retrier].
 type Policy struct {
 	// Attempts is the total number of attempts, the first included.
-	// 0 means DefaultAttempts; Unlimited (or any negative) means no limit.
+	// 0 means 3; Unlimited (or any negative) means no limit.
 	Attempts int
 
-	// Backoff gives the wait before each retry. nil means DefaultBackoff.
+	// Backoff gives the wait before each retry. nil means 100 ms doubling
+	// to 5 s with equal jitter.
 	Backoff backoff.Strategy
 
 	// MaxRetryAfter caps a wait the server asks for. A longer request ends
 	// the loop with the last response and ErrRetryAfterTooLong. 0 means
-	// DefaultMaxRetryAfter; negative means Retry-After is ignored.
+	// 30 s; negative means Retry-After is ignored.
 	MaxRetryAfter time.Duration
 
 	// RetryStatuses adds status codes to retry, under the same idempotency
@@ -107,7 +109,7 @@ func (p *Policy) Validate() error {
 func (p *Policy) MaxAttempts() int {
 	switch {
 	case p.Attempts == 0:
-		return DefaultAttempts
+		return defaultAttempts
 	case p.Attempts < 0:
 		return Unlimited
 	}
@@ -193,7 +195,7 @@ func (p *Policy) Delay(o Outcome) (time.Duration, error) {
 func (p *Policy) delay(o Outcome) (time.Duration, waitSource, error) {
 	b := p.Backoff
 	if b == nil {
-		b = DefaultBackoff
+		b = defaultBackoff
 	}
 	u := rand.Float64
 	if p.Rand != nil {
@@ -203,7 +205,7 @@ func (p *Policy) delay(o Outcome) (time.Duration, waitSource, error) {
 	if asked, ok := p.serverWait(o); ok {
 		limit := p.MaxRetryAfter
 		if limit == 0 {
-			limit = DefaultMaxRetryAfter
+			limit = defaultMaxRetryAfter
 		}
 		if asked > limit {
 			return 0, fromServer, fmt.Errorf("%w: asked %v, cap %v", ErrRetryAfterTooLong, asked, limit)

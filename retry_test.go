@@ -100,7 +100,7 @@ func TestRetryValueAndContext(t *testing.T) {
 		}
 		calls = 0
 		Retry(context.Background(), nil, func(context.Context) error { calls++; return errAny })
-		if calls != DefaultAttempts {
+		if calls != defaultAttempts {
 			t.Fatalf("default: %d calls", calls)
 		}
 	})

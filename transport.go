@@ -17,12 +17,12 @@ import (
 
 // Defaults of a zero Config.
 const (
-	// DefaultMaxBufferedBody is how much of a body without GetBody is kept
+	// defaultMaxBufferedBody is how much of a body without GetBody is kept
 	// in memory to be replayed: 1 MiB.
-	DefaultMaxBufferedBody = 1 << 20
-	// DefaultMaxDrain is how much of a discarded response is read so its
+	defaultMaxBufferedBody = 1 << 20
+	// defaultMaxDrain is how much of a discarded response is read so its
 	// connection can be reused: 64 KiB. A longer body is closed unread.
-	DefaultMaxDrain = 64 << 10
+	defaultMaxDrain = 64 << 10
 )
 
 // Config configures a Transport, a Client or a Runner. Its zero value
@@ -45,11 +45,11 @@ type Config struct {
 	// replay. Nothing is read ahead of the transport: the first attempt
 	// streams the body and keeps what it sends, so a retry can send it
 	// again while it is under the cap. A body past the cap is not retried
-	// once bytes of it have left. 0 means DefaultMaxBufferedBody;
+	// once bytes of it have left. 0 means 1 MiB;
 	// negative means keep nothing. HTTP only.
 	MaxBufferedBody int64
 	// MaxDrain caps how much of a discarded response is read before it is
-	// closed. 0 means DefaultMaxDrain; negative means close at once. HTTP
+	// closed. 0 means 64 KiB; negative means close at once. HTTP
 	// only.
 	MaxDrain int64
 
@@ -113,9 +113,8 @@ type Config struct {
 	// only.
 	Key func(*http.Request) string
 	// MaxHosts bounds how many hosts a Transport keeps guards for: past
-	// it, the hosts not called for the longest are forgotten (see
-	// DefaultMaxHosts). 0 means DefaultMaxHosts; negative means no bound.
-	// HTTP only.
+	// it, the hosts not called for the longest are forgotten (a CLOCK
+	// sweep). 0 means 1024; negative means no bound. HTTP only.
 	MaxHosts int
 
 	// Fallback, when set, is called when a call fails: with the last
@@ -170,8 +169,8 @@ type Transport struct {
 	policy    Policy
 	retrier   Retrier // nil: &policy
 	onEvent   func(context.Context, Event)
-	maxBuffer int64 // 0: DefaultMaxBufferedBody
-	maxDrain  int64 // 0: DefaultMaxDrain
+	maxBuffer int64 // 0: defaultMaxBufferedBody
+	maxDrain  int64 // 0: defaultMaxDrain
 	stats     counters
 	hosts     *hostTable // nil: no per-host guard
 	shared    guards     // attempt timeouts and hedging, for every host; the guards when hosts is nil
@@ -258,7 +257,7 @@ func (t *Transport) roundTrip(req *http.Request, g *guards, first attemptResult,
 	}
 	ctx := req.Context()
 	c := call{t: t, req: req, retrier: t.retrier, obs: observer{onEvent: t.onEvent},
-		g: g, drain: orDefault(t.maxDrain, DefaultMaxDrain), stats: &t.stats, first: first, made: made}
+		g: g, drain: orDefault(t.maxDrain, defaultMaxDrain), stats: &t.stats, first: first, made: made}
 	if opts := optionsFrom(ctx); opts != nil {
 		if opts.retrier != nil {
 			c.retrier = opts.retrier
@@ -275,7 +274,7 @@ func (t *Transport) roundTrip(req *http.Request, g *guards, first attemptResult,
 		}
 	}
 	hedged := c.g.hedge != nil && (c.g.hedge.NonIdempotent || Idempotent(req))
-	body, err := prepareBody(req, orDefault(t.maxBuffer, DefaultMaxBufferedBody), c.retrier, hedged)
+	body, err := prepareBody(req, orDefault(t.maxBuffer, defaultMaxBufferedBody), c.retrier, hedged)
 	if err != nil {
 		t.stats.failed.Add(1)
 		return nil, err

@@ -10,13 +10,13 @@ import (
 
 // Defaults of [AdaptiveSettings]; the package documentation explains them.
 const (
-	DefaultFloor                = 0.1
-	DefaultCeiling              = 0.5
-	DefaultHalfLife             = 8
-	DefaultBurst                = 100
-	DefaultAdaptiveMinPerSecond = 1
-	DefaultAdaptiveWindow       = 10 * time.Second
-	DefaultAdaptiveBuckets      = 10
+	defaultFloor                = 0.1
+	defaultCeiling              = 0.5
+	defaultHalfLife             = 8
+	defaultBurst                = 100
+	defaultAdaptiveMinPerSecond = 1
+	defaultAdaptiveWindow       = 10 * time.Second
+	defaultAdaptiveBuckets      = 10
 )
 
 // AdaptiveSettings configures an [Adaptive] budget. The zero value gives
@@ -24,26 +24,26 @@ const (
 type AdaptiveSettings struct {
 	// Floor is the share of calls that may be retried when retries never
 	// succeed, in (0, 1]. It bounds what a full outage costs the server:
-	// 1 + Floor attempts per call. Zero means DefaultFloor (0.1).
+	// 1 + Floor attempts per call. Zero means 0.1.
 	Floor float64
 
 	// Ceiling is the share of calls that may be retried when retries
 	// always succeed, in [Floor, 1]. It bounds what retries cost the
 	// server in any weather: 1 + Ceiling attempts per call, plus Burst,
 	// plus the MinPerSecond reserve at low traffic. Zero means
-	// DefaultCeiling (0.5).
+	// 0.5.
 	Ceiling float64
 
 	// HalfLife is how many retry outcomes it takes for an outcome's
 	// weight in the estimate of retry success to halve. It is counted in
 	// retries, not time, so the budget adapts as fast at 10 calls a
-	// second as at 10 000. Zero means DefaultHalfLife (8); at most 1e9.
+	// second as at 10 000. Zero means 8; at most 1e9.
 	HalfLife int
 
 	// Burst is the most tokens the budget saves up, and so the most
 	// retries it can grant at once beyond what calls are paying in. It
 	// absorbs retries that come in bunches, and bounds the extra load
-	// at the start of an outage. Zero means DefaultBurst (100); at most
+	// at the start of an outage. Zero means 100; at most
 	// 1e9.
 	Burst int
 
@@ -52,15 +52,15 @@ type AdaptiveSettings struct {
 	// fewer than MinPerSecond·Window retries. The token is owed (at most
 	// that many), so the reserve is not added to the share, and costs
 	// nothing once traffic is high. Zero means
-	// DefaultAdaptiveMinPerSecond (1); a negative value means none.
+	// 1; a negative value means none.
 	MinPerSecond float64
 
 	// Window is the span over which MinPerSecond is counted. Zero means
-	// DefaultAdaptiveWindow (10 s).
+	// 10 s.
 	Window time.Duration
 
 	// Buckets is how many parts Window is cut into; the oldest part is
-	// dropped as a whole. Zero means DefaultAdaptiveBuckets (10); at most
+	// dropped as a whole. Zero means 10; at most
 	// 1000.
 	Buckets int
 
@@ -100,30 +100,30 @@ type Adaptive struct {
 // NewAdaptive returns an Adaptive budget, or an error naming the first
 // setting that is out of range.
 func NewAdaptive(s AdaptiveSettings) (*Adaptive, error) {
-	floor, err := share("Floor", s.Floor, DefaultFloor)
+	floor, err := share("Floor", s.Floor, defaultFloor)
 	if err != nil {
 		return nil, err
 	}
-	ceiling, err := share("Ceiling", s.Ceiling, DefaultCeiling)
+	ceiling, err := share("Ceiling", s.Ceiling, defaultCeiling)
 	if err != nil {
 		return nil, err
 	}
 	if floor > ceiling {
 		return nil, fmt.Errorf("budget: Floor %v is above Ceiling %v", floor, ceiling)
 	}
-	half, err := count("HalfLife", s.HalfLife, DefaultHalfLife)
+	half, err := count("HalfLife", s.HalfLife, defaultHalfLife)
 	if err != nil {
 		return nil, err
 	}
-	burst, err := count("Burst", s.Burst, DefaultBurst)
+	burst, err := count("Burst", s.Burst, defaultBurst)
 	if err != nil {
 		return nil, err
 	}
-	w, n, err := span(s.Window, s.Buckets, DefaultAdaptiveWindow, DefaultAdaptiveBuckets)
+	w, n, err := span(s.Window, s.Buckets, defaultAdaptiveWindow, defaultAdaptiveBuckets)
 	if err != nil {
 		return nil, err
 	}
-	res, err := reserve(s.MinPerSecond, DefaultAdaptiveMinPerSecond, w)
+	res, err := reserve(s.MinPerSecond, defaultAdaptiveMinPerSecond, w)
 	if err != nil {
 		return nil, err
 	}

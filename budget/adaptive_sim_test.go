@@ -39,8 +39,8 @@ func TestAdaptiveSimOutage(t *testing.T) {
 		if got.sent*10 > got.requests*11 { // in integers: the bound is exact
 			t.Errorf("seed %d: %d attempts for %d calls, want ≤ 1.1 per call", seed, got.sent, got.requests)
 		}
-		if s := b.Share(); s != budget.DefaultFloor {
-			t.Errorf("seed %d: share %v after an outage, want the floor %v", seed, s, budget.DefaultFloor)
+		if s := b.Share(); s != 0.1 {
+			t.Errorf("seed %d: share %v after an outage, want the floor %v", seed, s, 0.1)
 		}
 	}
 }
@@ -86,7 +86,7 @@ func TestAdaptiveSimTransition(t *testing.T) {
 	clk := newClock()
 	b := newSimAdaptive(t, clk)
 	rng := rand.New(rand.NewPCG(7, 0))
-	atFloor := func(s float64) bool { return s == budget.DefaultFloor }
+	atFloor := func(s float64) bool { return s == 0.1 }
 	high := func(s float64) bool { return s >= 0.45 }
 	phases := []phase{
 		{name: "30% faults", requests: 10000, faults: 0.3, wantShare: high, wantOK: 0.99},

@@ -21,8 +21,8 @@ func newAdaptive(t *testing.T, s budget.AdaptiveSettings) (*budget.Adaptive, *fa
 
 func TestAdaptiveStartsAtFloor(t *testing.T) {
 	b, _ := newAdaptive(t, budget.AdaptiveSettings{})
-	if got := b.Share(); got != budget.DefaultFloor {
-		t.Errorf("share %v, want the floor %v", got, budget.DefaultFloor)
+	if got := b.Share(); got != 0.1 {
+		t.Errorf("share %v, want the floor %v", got, 0.1)
 	}
 	if got := b.Tokens(); got != 0 {
 		t.Errorf("balance %v, want 0", got)
@@ -47,7 +47,7 @@ func TestAdaptiveFirstAttemptsStandIn(t *testing.T) {
 	for range 50 {
 		down.Done(false, false)
 	}
-	if got := down.Share(); got != budget.DefaultFloor {
+	if got := down.Share(); got != 0.1 {
 		t.Errorf("share %v after 50 failed first attempts, want the floor", got)
 	}
 }

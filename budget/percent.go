@@ -8,10 +8,10 @@ import (
 
 // Defaults of [PercentSettings], those of Finagle's RetryBudget.
 const (
-	DefaultPercentRatio        = 0.2
-	DefaultPercentMinPerSecond = 10
-	DefaultPercentWindow       = 10 * time.Second
-	DefaultPercentBuckets      = 10
+	defaultPercentRatio        = 0.2
+	defaultPercentMinPerSecond = 10
+	defaultPercentWindow       = 10 * time.Second
+	defaultPercentBuckets      = 10
 )
 
 // PercentSettings configures a [Percent] budget. The zero value gives
@@ -19,22 +19,21 @@ const (
 // 10 seconds.
 type PercentSettings struct {
 	// Ratio is the share of the window's requests that may be retried,
-	// in (0, 1], kept to six decimals. Zero means DefaultPercentRatio
-	// (0.2).
+	// in (0, 1], kept to six decimals. Zero means 0.2.
 	Ratio float64
 
 	// MinPerSecond is a reserve of retries a second granted on top of
 	// Ratio, so that a client with little traffic can still retry.
-	// Zero means DefaultPercentMinPerSecond (10); a negative value
+	// Zero means 10; a negative value
 	// means no reserve.
 	MinPerSecond float64
 
 	// Window is the span of recent traffic the budget looks at. Zero
-	// means DefaultPercentWindow (10 s).
+	// means 10 s.
 	Window time.Duration
 
 	// Buckets is how many parts Window is cut into; the oldest part is
-	// dropped as a whole. Zero means DefaultPercentBuckets (10); at most
+	// dropped as a whole. Zero means 10; at most
 	// 1000.
 	Buckets int
 
@@ -59,15 +58,15 @@ type Percent struct {
 // NewPercent returns a Percent budget, or an error naming the first
 // setting that is out of range.
 func NewPercent(s PercentSettings) (*Percent, error) {
-	ratio, err := share("Ratio", s.Ratio, DefaultPercentRatio)
+	ratio, err := share("Ratio", s.Ratio, defaultPercentRatio)
 	if err != nil {
 		return nil, err
 	}
-	w, n, err := span(s.Window, s.Buckets, DefaultPercentWindow, DefaultPercentBuckets)
+	w, n, err := span(s.Window, s.Buckets, defaultPercentWindow, defaultPercentBuckets)
 	if err != nil {
 		return nil, err
 	}
-	res, err := reserve(s.MinPerSecond, DefaultPercentMinPerSecond, w)
+	res, err := reserve(s.MinPerSecond, defaultPercentMinPerSecond, w)
 	if err != nil {
 		return nil, err
 	}

@@ -9,20 +9,20 @@ import (
 // Defaults of [TokenBucketSettings]. gRPC leaves both to the service
 // config; these are the values its documentation uses as an example.
 const (
-	DefaultMaxTokens  = 10
-	DefaultTokenRatio = 0.1
+	defaultMaxTokens  = 10
+	defaultTokenRatio = 0.1
 )
 
 // TokenBucketSettings configures a [TokenBucket]. The zero value gives 10
 // tokens and 0.1 token back per success.
 type TokenBucketSettings struct {
 	// MaxTokens is the size of the bucket, which starts full, in
-	// (0, 1000] as in gRPC. Zero means DefaultMaxTokens (10).
+	// (0, 1000] as in gRPC. Zero means 10.
 	MaxTokens int
 
 	// TokenRatio is what a success puts back in the bucket, at least
 	// 0.001 and kept to three decimals as in gRPC. Zero means
-	// DefaultTokenRatio (0.1).
+	// 0.1.
 	TokenRatio float64
 }
 
@@ -49,10 +49,10 @@ type TokenBucket struct {
 func NewTokenBucket(s TokenBucketSettings) (*TokenBucket, error) {
 	size, ratio := s.MaxTokens, s.TokenRatio
 	if size == 0 {
-		size = DefaultMaxTokens
+		size = defaultMaxTokens
 	}
 	if ratio == 0 {
-		ratio = DefaultTokenRatio
+		ratio = defaultTokenRatio
 	}
 	if size < 0 || size > 1000 {
 		return nil, fmt.Errorf("budget: MaxTokens %d is not in (0, 1000]", size)

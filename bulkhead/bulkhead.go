@@ -17,15 +17,15 @@ import (
 // dependency is saturated by this very process.
 var ErrFull = errors.New("bulkhead: full")
 
-// DefaultMaxConcurrent is the number of slots of a zero [Settings],
+// defaultMaxConcurrent is the number of slots of a zero [Settings],
 // Resilience4j's default.
-const DefaultMaxConcurrent = 25
+const defaultMaxConcurrent = 25
 
 // Settings configures a [Bulkhead]. The zero value gives 25 slots and no
 // waiting, as in Resilience4j.
 type Settings struct {
 	// MaxConcurrent is the number of calls that may be in flight at
-	// once. Zero means DefaultMaxConcurrent (25).
+	// once. Zero means 25.
 	MaxConcurrent int
 
 	// MaxWait is how long Wait waits for a slot when all are taken.
@@ -48,7 +48,7 @@ type Bulkhead struct {
 func New(s Settings) (*Bulkhead, error) {
 	n := s.MaxConcurrent
 	if n == 0 {
-		n = DefaultMaxConcurrent
+		n = defaultMaxConcurrent
 	}
 	if n < 0 {
 		return nil, fmt.Errorf("bulkhead: MaxConcurrent %d is negative", n)

@@ -44,8 +44,8 @@ func TestRejectsAtOnceWhenFull(t *testing.T) {
 
 func TestDefaults(t *testing.T) {
 	b := newBulkhead(t, bulkhead.Settings{})
-	if got := b.Cap(); got != bulkhead.DefaultMaxConcurrent {
-		t.Errorf("Cap %d, want %d", got, bulkhead.DefaultMaxConcurrent)
+	if got := b.Cap(); got != 25 {
+		t.Errorf("Cap %d, want %d", got, 25)
 	}
 }
 

@@ -15,10 +15,10 @@ import (
 
 // Defaults of a zero Settings.
 const (
-	DefaultCopies     = 2
-	DefaultMinSamples = 20
-	DefaultMinDelay   = time.Millisecond
-	DefaultMaxDelay   = time.Second
+	defaultCopies     = 2
+	defaultMinSamples = 20
+	defaultMinDelay   = time.Millisecond
+	defaultMaxDelay   = time.Second
 )
 
 // Settings configure hedging. The mode follows from the fields:
@@ -36,7 +36,7 @@ const (
 // DELETE, or an Idempotency-Key header) unless NonIdempotent is set.
 type Settings struct {
 	// Copies is the most attempts of one try in flight at once, the
-	// first included. 0 means DefaultCopies (2).
+	// first included. 0 means 2.
 	Copies int
 	// Delay before each further copy.
 	Delay time.Duration
@@ -44,10 +44,10 @@ type Settings struct {
 	// fixed delay.
 	Percentile float64
 	// MinDelay and MaxDelay bound an adaptive delay. 0 means
-	// DefaultMinDelay (1 ms) and DefaultMaxDelay (1 s).
+	// 1 ms and 1 s.
 	MinDelay, MaxDelay time.Duration
 	// MinSamples is how many latencies must be known before the adaptive
-	// delay is trusted. 0 means DefaultMinSamples (20).
+	// delay is trusted. 0 means 20.
 	MinSamples int
 	// NonIdempotent hedges every method, for servers that deduplicate.
 	NonIdempotent bool
@@ -77,7 +77,7 @@ func (s *Settings) Validate() error {
 // MaxCopies returns Copies with its default applied.
 func (s *Settings) MaxCopies() int {
 	if s.Copies == 0 {
-		return DefaultCopies
+		return defaultCopies
 	}
 	return s.Copies
 }
@@ -90,14 +90,14 @@ func (s *Settings) NextDelay(l *Latencies) time.Duration {
 	}
 	lo, hi := s.MinDelay, s.MaxDelay
 	if lo == 0 {
-		lo = DefaultMinDelay
+		lo = defaultMinDelay
 	}
 	if hi == 0 {
-		hi = DefaultMaxDelay
+		hi = defaultMaxDelay
 	}
 	need := s.MinSamples
 	if need == 0 {
-		need = DefaultMinSamples
+		need = defaultMinSamples
 	}
 	if l != nil {
 		if q, ok := l.Quantile(s.Percentile, need); ok {

@@ -15,16 +15,16 @@ const (
 	bucketsPer2 = 8
 )
 
-// DefaultWindow is how many latencies a Latencies weighs fully before the
+// defaultWindow is how many latencies a Latencies weighs fully before the
 // older half starts to fade.
-const DefaultWindow = 1000
+const defaultWindow = 1000
 
 // Latencies tracks recent latencies in bounded memory: two histograms,
 // the current and the previous window, so old latencies fade out in
-// steps as new ones come. Its zero value is ready, with DefaultWindow.
+// steps as new ones come. Its zero value is ready, with a Window of 1000.
 // It is safe for concurrent use.
 type Latencies struct {
-	Window int // latencies per window; 0 means DefaultWindow
+	Window int // latencies per window; 0 means 1000
 
 	mu        sync.Mutex
 	cur, prev [nBuckets]uint32
@@ -38,7 +38,7 @@ func (l *Latencies) Observe(d time.Duration) {
 	l.mu.Lock()
 	window := l.Window
 	if window <= 0 {
-		window = DefaultWindow
+		window = defaultWindow
 	}
 	if l.curN >= window {
 		l.prev, l.prevN = l.cur, l.curN

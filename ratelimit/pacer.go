@@ -8,9 +8,9 @@ import (
 
 // Defaults of a zero Settings.
 const (
-	DefaultLowShare = 0.2
-	DefaultLowCount = 10
-	DefaultMaxWait  = 10 * time.Second
+	defaultLowShare = 0.2
+	defaultLowCount = 10
+	defaultMaxWait  = 10 * time.Second
 )
 
 // Settings configure a Pacer. The zero value starts pacing when a fifth of
@@ -18,13 +18,12 @@ const (
 // waits more than 10 s.
 type Settings struct {
 	// LowShare: pacing starts when Remaining is at most this share of
-	// Limit. 0 means DefaultLowShare.
+	// Limit. 0 means 0.2.
 	LowShare float64
 	// LowCount: pacing starts when Remaining is at most this, if no Limit
-	// is known. 0 means DefaultLowCount.
+	// is known. 0 means 10.
 	LowCount int
-	// MaxWait is the longest a request is held back. 0 means
-	// DefaultMaxWait.
+	// MaxWait is the longest a request is held back. 0 means 10 s.
 	MaxWait time.Duration
 }
 
@@ -119,7 +118,7 @@ func (p *Pacer) Reserve(now time.Time) (wait time.Duration, capped bool) {
 	wait = slot.Sub(now)
 	limit := p.Settings.MaxWait
 	if limit == 0 {
-		limit = DefaultMaxWait
+		limit = defaultMaxWait
 	}
 	if wait > limit {
 		return limit, true
@@ -131,13 +130,13 @@ func (p *Pacer) low() bool {
 	if p.limit > 0 {
 		share := p.Settings.LowShare
 		if share == 0 {
-			share = DefaultLowShare
+			share = defaultLowShare
 		}
 		return float64(p.remaining) <= share*float64(p.limit)
 	}
 	count := p.Settings.LowCount
 	if count == 0 {
-		count = DefaultLowCount
+		count = defaultLowCount
 	}
 	return p.remaining <= count
 }

@@ -72,7 +72,7 @@ func FuzzParse(f *testing.F) {
 		}
 		var p Pacer
 		p.Update(info)
-		if w, _ := p.Reserve(now); w < 0 || w > DefaultMaxWait {
+		if w, _ := p.Reserve(now); w < 0 || w > defaultMaxWait {
 			t.Fatalf("%s: %q made the pacer wait %v", key, value, w)
 		}
 	})

@@ -481,7 +481,7 @@ func FuzzBudgetSettings(f *testing.F) {
 			if ad == nil {
 				return
 			}
-			floor, ceiling := orF(a, budget.DefaultFloor), orF(b, budget.DefaultCeiling)
+			floor, ceiling := orF(a, 0.1), orF(b, 0.5)
 			bud, check = ad, func() {
 				if sh := ad.Share(); !(sh >= floor-1e-9 && sh <= ceiling+1e-9) {
 					t.Fatalf("%+v: share %v outside [%v, %v]", s, sh, floor, ceiling)
@@ -507,7 +507,7 @@ func FuzzBudgetSettings(f *testing.F) {
 			}
 			size := float64(maxTokens)
 			if size == 0 {
-				size = budget.DefaultMaxTokens
+				size = 10
 			}
 			bud, check = tb, func() {
 				if tk := tb.Tokens(); !(tk >= 0 && tk <= size) {
@@ -592,7 +592,7 @@ func FuzzBulkheadSettings(f *testing.F) {
 		}
 		want := maxConcurrent
 		if want == 0 {
-			want = bulkhead.DefaultMaxConcurrent
+			want = 25
 		}
 		if b.Cap() != want {
 			t.Fatalf("%+v: %d slots, want %d", s, b.Cap(), want)
@@ -666,7 +666,7 @@ func FuzzPacerSettings(f *testing.F) {
 		}
 		limit := s.MaxWait
 		if limit == 0 {
-			limit = ratelimit.DefaultMaxWait
+			limit = 10 * time.Second
 		}
 		p := &ratelimit.Pacer{Settings: s}
 		now := time.Unix(1e9, 0)

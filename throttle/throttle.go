@@ -17,9 +17,9 @@ var ErrThrottled = errors.New("throttle: rejected locally")
 
 // Defaults of [Settings], those of the SRE book.
 const (
-	DefaultK       = 2
-	DefaultWindow  = 2 * time.Minute
-	DefaultBuckets = 120
+	defaultK       = 2
+	defaultWindow  = 2 * time.Minute
+	defaultBuckets = 120
 )
 
 // maxBuckets bounds the memory a window may take: 16 bytes a bucket.
@@ -31,15 +31,15 @@ type Settings struct {
 	// K is how many requests the client may send per request the backend
 	// accepts before it starts rejecting locally, at least 1. Lower is
 	// more aggressive: K = 1.1 rejects as soon as more than one request
-	// in eleven is refused. Zero means DefaultK (2).
+	// in eleven is refused. Zero means 2.
 	K float64
 
 	// Window is the span of recent history that counts. Zero means
-	// DefaultWindow (2 min).
+	// 2 min.
 	Window time.Duration
 
 	// Buckets is how many parts Window is cut into; the oldest part is
-	// dropped as a whole. Zero means DefaultBuckets (120, one a second
+	// dropped as a whole. Zero means 120 (one a second
 	// with the default window); at most 10 000.
 	Buckets int
 
@@ -79,17 +79,17 @@ type Throttle struct {
 func New(s Settings) (*Throttle, error) {
 	k := s.K
 	if k == 0 {
-		k = DefaultK
+		k = defaultK
 	}
 	if !(k >= 1) || math.IsInf(k, 1) { // also rejects NaN
 		return nil, fmt.Errorf("throttle: K %v is not a finite number ≥ 1", k)
 	}
 	w, n := s.Window, s.Buckets
 	if w == 0 {
-		w = DefaultWindow
+		w = defaultWindow
 	}
 	if n == 0 {
-		n = DefaultBuckets
+		n = defaultBuckets
 	}
 	switch {
 	case w < 0:
