@@ -148,34 +148,6 @@ func (g *guards) report(ctx context.Context, retry bool, p *permit, resp *http.R
 	}
 }
 
-// firstAttempt is attempt 1 of a call that nothing watches and that only
-// a budget or a breaker guards: the same stages as admit and send, with
-// nothing else to do, made before the call's state is built. Whatever it
-// gives, run takes as its first attempt.
-func (t *Transport) firstAttempt(req *http.Request, g *guards) (a attemptResult) {
-	var p permit
-	if g.breaker != nil {
-		if p.ticket, a.refused = g.breaker.Allow(); a.refused != nil {
-			return a
-		}
-		p.broken = true
-	}
-	if g.tracked {
-		g.inflight.Add(1)
-		p.counted = true
-	}
-	defer g.abortSend(&p) // only if the RoundTripper panics
-	a.resp, a.err = t.next().RoundTrip(req)
-	if p.counted {
-		p.counted = false
-		g.inflight.Add(-1)
-	}
-	if g.breaker != nil || g.budget != nil {
-		g.report(req.Context(), false, &p, a.resp, a.err)
-	}
-	return a
-}
-
 // abortSend gives back what a send still holds when its RoundTripper
 // panicked: the breaker counts a failure.
 func (g *guards) abortSend(p *permit) {

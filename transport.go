@@ -243,6 +243,34 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	return t.roundTrip(req, nil, attemptResult{}, false)
 }
 
+// firstAttempt is attempt 1 of a call that nothing watches and that only
+// a budget or a breaker guards: the same stages as admit and send, with
+// nothing else to do, made before the call's state is built. Whatever it
+// gives, run takes as its first attempt.
+func (t *Transport) firstAttempt(req *http.Request, g *guards) (a attemptResult) {
+	var p permit
+	if g.breaker != nil {
+		if p.ticket, a.refused = g.breaker.Allow(); a.refused != nil {
+			return a
+		}
+		p.broken = true
+	}
+	if g.tracked {
+		g.inflight.Add(1)
+		p.counted = true
+	}
+	defer g.abortSend(&p) // only if the RoundTripper panics
+	a.resp, a.err = t.next().RoundTrip(req)
+	if p.counted {
+		p.counted = false
+		g.inflight.Add(-1)
+	}
+	if g.breaker != nil || g.budget != nil {
+		g.report(req.Context(), false, &p, a.resp, a.err)
+	}
+	return a
+}
+
 // roundTrip runs a call through the retry loop. g, when set, are the
 // guards of req's host; when made, first is attempt 1.
 func (t *Transport) roundTrip(req *http.Request, g *guards, first attemptResult, made bool) (*http.Response, error) {
