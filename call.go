@@ -117,7 +117,7 @@ func (c *call) nextWait(ctx context.Context, n, limit int, o Outcome) (time.Dura
 	if deadline, ok := ctx.Deadline(); ok && time.Until(deadline) < delay {
 		return 0, 0, ErrWaitPastDeadline
 	}
-	if c.g.breaker != nil && c.g.breaker.State() == breaker.Open {
+	if c.g.breaker != nil && !c.g.rideOut && c.g.breaker.State() == breaker.Open {
 		// The retry would be refused: stop now, with the answer in hand.
 		return 0, 0, breaker.ErrCircuitOpen
 	}

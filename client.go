@@ -35,12 +35,28 @@ func NewClient(hc *http.Client, cfg Config) (*Client, error) {
 // Do sends req with retries. Like http.Client.Do, it returns an error only
 // for a failed call, never for a status; the error wraps a *RetryError
 // when retries ran out.
-func (c *Client) Do(req *http.Request) (*http.Response, error) { return c.hc.Do(req) }
+//
+// A body net/http cannot replay (no GetBody) is given one through the
+// same recorder the Transport uses, so that a 307 or 308 redirect can
+// send it again, as retries do, while it is under Config.MaxBufferedBody;
+// it is still never read ahead of the transport.
+func (c *Client) Do(req *http.Request) (*http.Response, error) {
+	if req.Body == nil || req.Body == http.NoBody || req.GetBody != nil {
+		return c.hc.Do(req)
+	}
+	rec := newRecorder(req.Body, orDefault(c.t.maxBuffer, defaultMaxBufferedBody), nil)
+	defer rec.finish() // the caller's body closes once no reader needs it
+	ctx := req.Context()
+	r := *req
+	r.Body, _ = rec.next(ctx) // the first reader never waits
+	r.GetBody = func() (io.ReadCloser, error) { return rec.next(ctx) }
+	return c.hc.Do(&r)
+}
 
 // DoLogged is Do that also returns the call's attempt log.
 func (c *Client) DoLogged(req *http.Request) (*http.Response, *AttemptLog, error) {
 	log := new(AttemptLog)
-	resp, err := c.hc.Do(req.WithContext(WithAttemptLog(req.Context(), log)))
+	resp, err := c.Do(req.WithContext(WithAttemptLog(req.Context(), log)))
 	return resp, log, err
 }
 
@@ -53,10 +69,15 @@ func (c *Client) Head(url string) (*http.Response, error) { return c.hc.Head(url
 // Post issues a POST to url. A POST is retried only where nothing reached
 // the server, on 429, or when the request is made idempotent (see
 // Policy); its body is replayed through GetBody when body is a
-// *bytes.Buffer, *bytes.Reader or *strings.Reader, and buffered up to
-// Config.MaxBufferedBody otherwise.
+// *bytes.Buffer, *bytes.Reader or *strings.Reader, and otherwise recorded
+// as it is sent, up to Config.MaxBufferedBody (see Do).
 func (c *Client) Post(url, contentType string, body io.Reader) (*http.Response, error) {
-	return c.hc.Post(url, contentType, body)
+	req, err := http.NewRequest(http.MethodPost, url, body)
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Content-Type", contentType)
+	return c.Do(req)
 }
 
 // PostForm issues a POST to url with data URL-encoded as its body.

@@ -88,6 +88,7 @@ func NewRunner(cfg Config) (*Runner, error) {
 		if r.g.breaker, err = breaker.New(breakerSettings(*cfg.Breaker, cfg.Breaker.Name, cfg.OnEvent)); err != nil {
 			return nil, err
 		}
+		r.g.rideOut = cfg.Breaker.MaxWaiting > 0
 	}
 	if cfg.Throttle != nil {
 		if r.g.throttle, err = throttle.New(*cfg.Throttle); err != nil {

@@ -24,7 +24,10 @@ const (
 	EventRefused
 	// EventWait: the call waits Delay; Source says why ("backoff",
 	// "retry-after", "retrier" before a retry; "pacing" before an
-	// attempt while the host's quota runs low).
+	// attempt while the host's quota runs low; "breaker" while an open
+	// breaker holds the attempt until the host is back, Delay unknown
+	// and 0: the attempt's start is its release, an EventRefused its end
+	// without one).
 	EventWait
 	// EventHedgeSent: hedge Hedge of try Attempt is going out, the
 	// earlier copies having not answered within Delay.
@@ -77,7 +80,7 @@ type Event struct {
 	Err     error         // EventAttemptDone: the attempt's error; EventGiveUp: what the caller gets
 	Elapsed time.Duration // EventAttemptDone: how long the attempt took
 	Delay   time.Duration // EventWait: how long; EventHedgeSent: the delay that passed before it
-	Source  string        // EventWait: why
+	Source  string        // EventWait: why: "backoff", "retry-after", "retrier", "pacing" or "breaker"
 	Reason  error         // EventRefused, EventGiveUp: why
 	From    breaker.State // EventBreakerChange: the state left
 	To      breaker.State // EventBreakerChange: the state entered

@@ -60,6 +60,7 @@ type guards struct {
 	bulkhead *bulkhead.Bulkhead
 	pacer    *ratelimit.Pacer // the host's quota
 	admits   bool             // any of bulkhead, pacer, breaker, throttle
+	rideOut  bool             // the breaker lets calls wait for the host (Settings.MaxWaiting)
 
 	timeout   time.Duration    // per attempt, 0: none
 	fraction  float64          // of the remaining deadline, 0: none
@@ -102,6 +103,9 @@ func (c *call) admit(ctx context.Context, n, k int, p *permit) error {
 		case stageBreaker:
 			if g.breaker != nil {
 				p.ticket, err = g.breaker.Allow()
+				if err != nil && g.rideOut {
+					p.ticket, err = c.rideOut(ctx, n, k)
+				}
 				p.broken = err == nil
 			}
 		case stageThrottle:
@@ -164,6 +168,18 @@ func (c *call) pace(ctx context.Context, n, k int) error {
 		c.emit(ctx, Event{Kind: EventWait, Attempt: n, Hedge: k, Delay: wait, Source: "pacing"})
 	}
 	return sleep(ctx, wait)
+}
+
+// rideOut waits for an open breaker to let the attempt through: the host
+// is down for a short while, and the call may outlast it (see
+// breaker.Settings.MaxWaiting). The wait is an EventWait with Source
+// "breaker"; the attempt's start is its release, an EventRefused its end
+// without one.
+func (c *call) rideOut(ctx context.Context, n, k int) (breaker.Ticket, error) {
+	if c.obs.active() {
+		c.emit(ctx, Event{Kind: EventWait, Attempt: n, Hedge: k, Source: "breaker"})
+	}
+	return c.g.breaker.Wait(ctx)
 }
 
 // attemptContext bounds one attempt: the fixed timeout, or the fraction of

@@ -146,6 +146,7 @@ func newHostTable(cfg *Config, shared *guards) (*hostTable, error) {
 		}
 		if bs != nil {
 			g.breaker, _ = breaker.New(breakerSettings(*bs, key, onEvent)) // validated above
+			g.rideOut = bs.MaxWaiting > 0
 		}
 		if ts != nil {
 			g.throttle, _ = throttle.New(*ts)

@@ -99,7 +99,7 @@ func TestOverloadGuards(t *testing.T) {
 	policy := Policy{Attempts: 4, Backoff: fastBackoff}
 	guarded := func() Config {
 		return Config{Policy: policy, Budget: AdaptiveBudget,
-			Breaker: &breaker.Settings{FailureRate: 0.5, MinimumCalls: 50, OpenTimeout: 300 * time.Millisecond, HalfOpenProbes: 2}}
+			Breaker: &breaker.Settings{FailureRate: 0.5, MinimumCalls: 50, OpenTimeout: 300 * time.Millisecond, MaxOpenTimeout: 300 * time.Millisecond, HalfOpenProbes: 2}}
 	}
 	newRT := func(cfg Config) *Transport {
 		rt, err := NewTransport(inner, cfg)

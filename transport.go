@@ -205,7 +205,8 @@ func NewTransport(next http.RoundTripper, cfg Config) (*Transport, error) {
 	t.hosts = hosts
 	t.lean = cfg.OnEvent == nil && cfg.Throttle == nil && cfg.Bulkhead == nil && cfg.Pace == nil &&
 		cfg.Hedge == nil && cfg.AttemptTimeout == 0 && cfg.AttemptTimeoutFraction == 0 &&
-		cfg.Retrier == nil && cfg.Policy.RetryIf == nil && cfg.IdempotencyKey == nil
+		cfg.Retrier == nil && cfg.Policy.RetryIf == nil && cfg.IdempotencyKey == nil &&
+		(cfg.Breaker == nil || cfg.Breaker.MaxWaiting == 0)
 	return t, nil
 }
 

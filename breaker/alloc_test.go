@@ -10,7 +10,7 @@ var hotPathSettings = []struct {
 	name string
 	s    Settings
 }{
-	{"consecutive", Settings{}},
+	{"consecutive", Settings{ConsecutiveFailures: 5}},
 	{"count-window", Settings{FailureRate: 0.5}},
 	{"time-window", Settings{FailureRate: 0.5, WindowDuration: 10 * time.Second}},
 	{"slow-calls", Settings{
@@ -55,6 +55,24 @@ func TestHotPathsDoNotAllocate(t *testing.T) {
 			})
 			if allocs != 0 {
 				t.Errorf("closed Execute: %v allocs, want 0", allocs)
+			}
+
+			ws := c.s
+			ws.MaxWaiting = 8
+			wb, err := New(ws)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ctx := t.Context()
+			allocs = testing.AllocsPerRun(1000, func() {
+				tk, err := wb.Wait(ctx)
+				if err != nil {
+					t.Fatal(err)
+				}
+				wb.Done(tk, Success)
+			})
+			if allocs != 0 {
+				t.Errorf("closed Wait+Done: %v allocs, want 0", allocs)
 			}
 
 			b = tripped(t, c.s)

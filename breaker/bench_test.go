@@ -36,6 +36,21 @@ func BenchmarkAllowDone(b *testing.B) {
 	}
 }
 
+// BenchmarkWaitClosed is Wait with ride-out on, when the breaker lets
+// the call through at once: it should cost what Allow does.
+func BenchmarkWaitClosed(b *testing.B) {
+	br, err := New(Settings{MaxWaiting: 64})
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx := b.Context()
+	b.ReportAllocs()
+	for b.Loop() {
+		tk, _ := br.Wait(ctx)
+		br.Done(tk, Success)
+	}
+}
+
 func BenchmarkAllowOpen(b *testing.B) {
 	br := tripped(b, Settings{})
 	b.Run("serial", func(b *testing.B) {
@@ -55,7 +70,7 @@ func BenchmarkAllowOpen(b *testing.B) {
 }
 
 func BenchmarkExecute(b *testing.B) {
-	br, err := New(Settings{})
+	br, err := New(Settings{ConsecutiveFailures: 5})
 	if err != nil {
 		b.Fatal(err)
 	}

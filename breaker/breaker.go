@@ -2,21 +2,24 @@ package breaker
 
 import (
 	"errors"
+	"math"
 	"sync"
 	"sync/atomic"
 	"time"
 )
 
-// ErrCircuitOpen is returned by [Breaker.Allow] and [Execute] when the
-// breaker rejects a call: it is open, or half-open with every probe slot
-// taken. Retry loops should not retry it.
+// ErrCircuitOpen is returned by [Breaker.Allow], [Breaker.Wait] and
+// [Execute] when the breaker rejects a call: it is open, or half-open with
+// every probe slot taken. The call was not made. Retry loops should not
+// retry it. Wait may wrap it together with a context's error; test for it
+// with errors.Is.
 var ErrCircuitOpen = errors.New("breaker: circuit open")
 
 // A Ticket is the permission to make one call, returned by [Breaker.Allow]
-// and handed back to [Breaker.Done]. It is a small value, free to copy and to
-// hand to another goroutine: it holds the breaker's generation and the
-// call's start time. The zero Ticket belongs to no generation, and Done
-// ignores it.
+// or [Breaker.Wait] and handed back to [Breaker.Done]. It is a small value,
+// free to copy and to hand to another goroutine: it holds the breaker's
+// generation and the call's start time. The zero Ticket belongs to no
+// generation, and Done ignores it.
 type Ticket struct {
 	gen   uint64
 	start time.Duration // since the breaker's epoch, when the breaker measures time
@@ -27,8 +30,10 @@ type Ticket struct {
 // goroutines.
 //
 // While open, a Breaker holds one timer, made with [Clock.AfterFunc], that
-// moves it to half-open; closed or half-open, it holds none, so a Breaker
-// needs no Close.
+// moves it to half-open. With ride-out on, each call waiting in Wait may
+// hold one more, and a closed breaker that releases waiting calls one for
+// its ramp; each ends with the wait or the ramp. Otherwise it holds none,
+// so a Breaker needs no Close.
 type Breaker struct {
 	name  string
 	cfg   *config // shared by the breakers of a Set
@@ -48,8 +53,11 @@ type Breaker struct {
 	win       window        // nil without a rate rule
 	inflight  inflight      // calls in flight, with the slow-call rule
 	probes    int           // probes in flight while half-open
-	successes int           // successful probes while half-open
+	successes int           // successful probes while half-open, without the rate rule
+	judged    tally         // probes reported while half-open, with the rate rule
 	openFor   time.Duration // the current or last open period; zero once closed
+	openUntil time.Duration // since epoch, when the current open period ends
+	waiters   waiters       // calls parked in Wait
 	notifier
 }
 
@@ -114,36 +122,48 @@ func (b *Breaker) Allow() (Ticket, error) {
 // rule, which counts calls in flight, or half-open.
 func (b *Breaker) allowLocked() (Ticket, error) {
 	b.mu.Lock()
-	now := b.now()
+	t, ok := b.admit(b.now())
+	b.unlock()
+	if !ok {
+		return Ticket{}, ErrCircuitOpen
+	}
+	return t, nil
+}
+
+// admit lets a call through at now if the breaker's state allows it,
+// after opening the breaker if a slow-call rule says so. b.mu is held.
+func (b *Breaker) admit(now time.Duration) (Ticket, bool) {
 	slowRule := b.cfg.slowDuration > 0
 	switch b.state {
 	case Open:
-		b.unlock()
-		return Ticket{}, ErrCircuitOpen
+		return Ticket{}, false
 	case Closed:
 		if b.tripped(now) {
 			b.open()
-			b.unlock()
-			return Ticket{}, ErrCircuitOpen
+			return Ticket{}, false
 		}
 	case HalfOpen:
-		if slowRule && b.inflight.slow(now) > 0 {
-			b.open() // a probe in flight is already too slow
-			b.unlock()
-			return Ticket{}, ErrCircuitOpen
+		if slowRule && b.probesFailed(now) {
+			b.open() // probes in flight are already too slow
+			return Ticket{}, false
 		}
-		if b.probes >= b.cfg.probes {
-			b.unlock()
-			return Ticket{}, ErrCircuitOpen
+		if !b.probeSlotFree() {
+			return Ticket{}, false
 		}
+	}
+	return b.ticket(now), true
+}
+
+// ticket admits a call at now, which Allow or Wait has decided to let
+// through, and counts it as a probe in half-open.
+func (b *Breaker) ticket(now time.Duration) Ticket {
+	if b.state == HalfOpen {
 		b.probes++
 	}
-	if slowRule {
+	if b.cfg.slowDuration > 0 {
 		b.inflight.add(now)
 	}
-	t := Ticket{gen: b.gen, start: now}
-	b.unlock()
-	return t, nil
+	return Ticket{gen: b.gen, start: now}
 }
 
 // Done reports the outcome of the call that t allowed. If the breaker has
@@ -179,12 +199,27 @@ func (b *Breaker) now() time.Duration {
 	if !b.timed {
 		return 0
 	}
+	return b.elapsed()
+}
+
+// elapsed returns the time since the breaker's epoch, which never goes
+// backwards, whether or not the breaker measures calls. b.mu is held.
+func (b *Breaker) elapsed() time.Duration {
 	d := b.cfg.clock.Now().Sub(b.epoch)
 	if d < b.last {
 		return b.last
 	}
 	b.last = d
 	return d
+}
+
+// addSat returns a+d for d >= 0, or the largest Duration if that
+// overflows.
+func addSat(a, d time.Duration) time.Duration {
+	if s := a + d; s >= a {
+		return s
+	}
+	return math.MaxInt64
 }
 
 // record counts a call that finished while closed, and trips the breaker if
@@ -229,22 +264,9 @@ func (b *Breaker) tripped(now time.Duration) bool {
 	return false
 }
 
-// probeDone counts a probe that finished while half-open.
-func (b *Breaker) probeDone(now time.Duration, o Outcome, slow bool) {
-	b.probes--
-	switch {
-	case o == Failure || (o == Success && slow):
-		b.open()
-	case o == Success:
-		b.successes++
-		if b.successes >= b.cfg.successes {
-			b.close(now)
-		}
-	}
-}
-
-// open moves the breaker to Open for the next open period, and starts the
-// timer that will move it to HalfOpen.
+// open moves the breaker to Open for the next open period, starts the
+// timer that will move it to HalfOpen, and refuses the waiting calls that
+// could not outlast the period.
 func (b *Breaker) open() {
 	if b.state == HalfOpen {
 		d := float64(b.openFor) * b.cfg.multiplier
@@ -255,9 +277,12 @@ func (b *Breaker) open() {
 	} else {
 		b.openFor = b.cfg.openTimeout
 	}
+	now := b.elapsed()
+	b.openUntil = addSat(now, b.openFor)
 	b.setState(Open)
 	gen := b.gen
 	b.cfg.clock.AfterFunc(b.openFor, func() { b.openTimeout(gen) })
+	b.waitersOpened(now)
 }
 
 // openTimeout runs when the open period of generation gen ends.
@@ -265,11 +290,13 @@ func (b *Breaker) openTimeout(gen uint64) {
 	b.mu.Lock()
 	if b.gen == gen && b.state == Open {
 		b.setState(HalfOpen)
+		b.grantProbes()
 	}
 	b.unlock()
 }
 
-// close moves the breaker to Closed with fresh counts.
+// close moves the breaker to Closed with fresh counts, and starts
+// releasing the waiting calls.
 func (b *Breaker) close(now time.Duration) {
 	b.openFor = 0
 	b.failures = 0
@@ -277,6 +304,7 @@ func (b *Breaker) close(now time.Duration) {
 		b.win.reset(now)
 	}
 	b.setState(Closed)
+	b.waitersClosed()
 }
 
 // setState starts a new generation in state to, and queues the change for
@@ -286,7 +314,7 @@ func (b *Breaker) setState(to State) {
 	b.state = to
 	b.gen++
 	b.stateGen.Store(b.gen<<stateBits | uint64(to))
-	b.probes, b.successes = 0, 0
+	b.probes, b.successes, b.judged = 0, 0, tally{}
 	b.inflight.reset()
 	if b.cfg.onStateChange != nil {
 		b.pending = append(b.pending, transition{from, to})
@@ -306,6 +334,8 @@ type Counts struct {
 	SlowInFlight int
 	// ConsecutiveFailures is the current run of failures.
 	ConsecutiveFailures int
+	// Waiting is how many calls wait in Wait.
+	Waiting int
 }
 
 // Counts returns a snapshot of the breaker's statistics.
@@ -313,7 +343,7 @@ func (b *Breaker) Counts() Counts {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	now := b.now()
-	c := Counts{ConsecutiveFailures: b.failures}
+	c := Counts{ConsecutiveFailures: b.failures, Waiting: b.waiters.n}
 	if b.win != nil {
 		t := b.win.total(now)
 		c.Calls, c.Failures, c.SlowCalls = t.calls, t.failures, t.slow

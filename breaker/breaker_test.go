@@ -116,16 +116,31 @@ func TestTransitions(t *testing.T) {
 		steps       []step
 		wantChanges []string
 	}{{
-		name:     "default: five consecutive failures open it for 30s, one good probe closes it",
+		name:     "default: half of 100 calls failing opens it for 5s, and 20 probes judged by rate close it",
 		settings: Settings{},
+		steps: []step{
+			call(Failure, 49, Closed),
+			call(Success, 50, Closed), // 49/99: under MinimumCalls
+			call(Failure, 1, Open),    // 50/100
+			rejected(Open),
+			wait(5*time.Second-time.Nanosecond, Open),
+			wait(time.Nanosecond, HalfOpen), // the timer, with no caller
+			call(Success, 10, HalfOpen),     // 10 probes left could still fail
+			call(Success, 1, Closed),        // at most 9 of 20 can fail now
+			call(Failure, 99, Closed),       // the window starts over
+			call(Failure, 1, Open),
+		},
+		wantChanges: []string{toOpen, toHalfOpen, toClosed, toOpen},
+	}, {
+		name:     "ConsecutiveFailures alone: five in a row open it, one good probe closes it",
+		settings: Settings{ConsecutiveFailures: 5},
 		steps: []step{
 			call(Failure, 4, Closed),
 			call(Success, 1, Closed), // resets the run
 			call(Failure, 4, Closed),
 			call(Failure, 1, Open),
 			rejected(Open),
-			wait(30*time.Second-time.Nanosecond, Open),
-			wait(time.Nanosecond, HalfOpen), // the timer, with no caller
+			wait(5*time.Second, HalfOpen),
 			call(Success, 1, Closed),
 			call(Failure, 4, Closed), // the run starts over
 		},
@@ -141,12 +156,12 @@ func TestTransitions(t *testing.T) {
 		wantChanges: []string{toOpen},
 	}, {
 		name:     "a failed probe reopens",
-		settings: Settings{ConsecutiveFailures: 1},
+		settings: Settings{ConsecutiveFailures: 1, MaxOpenTimeout: 5 * time.Second},
 		steps: []step{
 			call(Failure, 1, Open),
-			wait(30*time.Second, HalfOpen),
+			wait(5*time.Second, HalfOpen),
 			call(Failure, 1, Open),
-			wait(30*time.Second, HalfOpen), // no growth by default
+			wait(5*time.Second, HalfOpen), // no growth: MaxOpenTimeout is OpenTimeout
 		},
 		wantChanges: []string{toOpen, toHalfOpen, reopen, toHalfOpen},
 	}, {
@@ -192,7 +207,7 @@ func TestTransitions(t *testing.T) {
 		settings: Settings{ConsecutiveFailures: 1, HalfOpenProbes: 2, HalfOpenSuccesses: 3},
 		steps: []step{
 			call(Failure, 1, Open),
-			wait(30*time.Second, HalfOpen),
+			wait(5*time.Second, HalfOpen),
 			start("a", HalfOpen),
 			start("b", HalfOpen),
 			startRejected("c", HalfOpen),
@@ -208,7 +223,7 @@ func TestTransitions(t *testing.T) {
 		settings: Settings{ConsecutiveFailures: 1},
 		steps: []step{
 			call(Failure, 1, Open),
-			wait(30*time.Second, HalfOpen),
+			wait(5*time.Second, HalfOpen),
 			start("a", HalfOpen),
 			startRejected("b", HalfOpen),
 			end("a", Ignore, HalfOpen),
@@ -221,14 +236,14 @@ func TestTransitions(t *testing.T) {
 		settings: Settings{ConsecutiveFailures: 1, HalfOpenProbes: 3},
 		steps: []step{
 			call(Failure, 1, Open),
-			wait(30*time.Second, HalfOpen),
+			wait(5*time.Second, HalfOpen),
 			start("a", HalfOpen),
 			start("b", HalfOpen),
 			start("c", HalfOpen),
 			end("a", Success, HalfOpen),
 			end("b", Failure, Open),
 			end("c", Success, Open),
-			wait(60*time.Second, HalfOpen),
+			wait(10*time.Second, HalfOpen),
 		},
 		wantChanges: []string{toOpen, toHalfOpen, reopen, toHalfOpen},
 	}, {
@@ -238,7 +253,7 @@ func TestTransitions(t *testing.T) {
 			start("early", Closed),
 			start("earlier", Closed),
 			call(Failure, 2, Open),
-			wait(30*time.Second, HalfOpen),
+			wait(5*time.Second, HalfOpen),
 			end("early", Success, HalfOpen), // would close it
 			start("probe", HalfOpen),        // the slot is still free
 			end("probe", Success, Closed),
@@ -396,7 +411,7 @@ func TestTransitions(t *testing.T) {
 		settings: Settings{ConsecutiveFailures: 1, SlowCallDuration: time.Second},
 		steps: []step{
 			call(Failure, 1, Open),
-			wait(30*time.Second, HalfOpen),
+			wait(5*time.Second, HalfOpen),
 			start("probe", HalfOpen),
 			wait(2*time.Second, HalfOpen),
 			end("probe", Success, Open),
@@ -407,7 +422,7 @@ func TestTransitions(t *testing.T) {
 		settings: Settings{ConsecutiveFailures: 1, SlowCallDuration: time.Second, HalfOpenProbes: 2},
 		steps: []step{
 			call(Failure, 1, Open),
-			wait(30*time.Second, HalfOpen),
+			wait(5*time.Second, HalfOpen),
 			start("a", HalfOpen),
 			wait(2*time.Second, HalfOpen),
 			startRejected("b", Open),

@@ -11,7 +11,7 @@ import (
 type fakeClock struct {
 	mu     sync.Mutex
 	now    time.Time
-	timers []fakeTimer
+	timers []*fakeTimer
 }
 
 type fakeTimer struct {
@@ -29,26 +29,38 @@ func (c *fakeClock) Now() time.Time {
 	return c.now
 }
 
-func (c *fakeClock) AfterFunc(d time.Duration, f func()) {
+func (c *fakeClock) AfterFunc(d time.Duration, f func()) func() bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.timers = append(c.timers, fakeTimer{c.now.Add(d), f})
+	t := &fakeTimer{c.now.Add(d), f}
+	c.timers = append(c.timers, t)
+	return func() bool {
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		i := slices.Index(c.timers, t)
+		if i < 0 {
+			return false
+		}
+		c.timers = slices.Delete(c.timers, i, i+1)
+		return true
+	}
 }
 
 // advance moves the clock d forward, running each timer that falls due on
-// the way at its own instant.
+// the way at its own instant, in the order they were set when several are
+// due at once.
 func (c *fakeClock) advance(d time.Duration) {
 	c.mu.Lock()
 	end := c.now.Add(d)
 	for {
-		i := slices.IndexFunc(c.timers, func(t fakeTimer) bool { return !t.at.After(end) })
-		if i < 0 {
-			break
-		}
+		i := -1
 		for j, t := range c.timers {
-			if t.at.Before(c.timers[i].at) {
+			if !t.at.After(end) && (i < 0 || t.at.Before(c.timers[i].at)) {
 				i = j
 			}
+		}
+		if i < 0 {
+			break
 		}
 		t := c.timers[i]
 		c.timers = slices.Delete(c.timers, i, i+1)

@@ -1,6 +1,7 @@
 package breaker_test
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"time"
@@ -79,7 +80,7 @@ func ExampleBreaker_Allow() {
 	}
 	fmt.Printf("%+v\n", b.Counts())
 	// Output:
-	// {Calls:3 Failures:2 SlowCalls:0 SlowInFlight:0 ConsecutiveFailures:1}
+	// {Calls:3 Failures:2 SlowCalls:0 SlowInFlight:0 ConsecutiveFailures:1 Waiting:0}
 }
 
 // A Set keeps one breaker per host; OnStateChange learns which one changed.
@@ -111,4 +112,44 @@ func ExampleSet() {
 	// a.example:443: closed → open
 	// a.example:443: connection refused
 	// a.example:443: breaker: circuit open
+}
+
+// With MaxWaiting set, a call that meets an open breaker can wait for the
+// dependency to come back instead of failing. A call whose deadline would
+// end before the breaker could let it through is refused at once, never
+// sent; one with time to spare waits, and here it is the probe that
+// closes the breaker.
+func ExampleBreaker_Wait() {
+	b, err := breaker.New(breaker.Settings{
+		ConsecutiveFailures: 1,
+		OpenTimeout:         50 * time.Millisecond,
+		MaxWaiting:          100,
+		MaxWait:             time.Second,
+	})
+	if err != nil {
+		panic(err)
+	}
+	t, _ := b.Allow()
+	b.Done(t, breaker.Failure) // the dependency is down
+	fmt.Println("breaker:", b.State())
+
+	hurried, cancel := context.WithTimeout(context.Background(), time.Millisecond)
+	defer cancel()
+	_, err = b.Wait(hurried)
+	fmt.Println("in a hurry:", err)
+
+	patient, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	t, err = b.Wait(patient) // about 50ms: the rest of the open period
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	// ... make the call: the dependency is back ...
+	b.Done(t, breaker.Success)
+	fmt.Println("patient: sent; breaker:", b.State())
+	// Output:
+	// breaker: open
+	// in a hurry: breaker: circuit open
+	// patient: sent; breaker: closed
 }

@@ -109,9 +109,9 @@ func TestHookRunsOutsideTheLockInOrder(t *testing.T) {
 			t.Fatal(err)
 		}
 		fail(b)
-		time.Sleep(30 * time.Second) // fake clock (synctest): the timer moves it to half-open, and the hook reopens it
+		time.Sleep(5 * time.Second) // fake clock (synctest): the timer moves it to half-open, and the hook reopens it
 		synctest.Wait()
-		time.Sleep(time.Minute) // fake clock: 60s now
+		time.Sleep(10 * time.Second) // fake clock: open for 10s now
 		synctest.Wait()
 		want := []string{toOpen, toHalfOpen, reopen, toHalfOpen}
 		if !slices.Equal(changes, want) {
@@ -149,7 +149,7 @@ func TestHookPanicLeavesBreakerWorking(t *testing.T) {
 	if b.State() != Open {
 		t.Fatalf("state %v, want open", b.State())
 	}
-	clock.advance(30 * time.Second)
+	clock.advance(5 * time.Second)
 	if b.State() != HalfOpen {
 		t.Fatalf("state %v, want half-open", b.State())
 	}
@@ -165,7 +165,7 @@ func TestHalfOpenProbeBoundUnderConcurrency(t *testing.T) {
 		t.Fatal(err)
 	}
 	fail(b)
-	clock.advance(30 * time.Second)
+	clock.advance(5 * time.Second)
 	var (
 		wg       sync.WaitGroup
 		mu       sync.Mutex

@@ -316,8 +316,9 @@ type fakeTimer struct {
 }
 
 func (c *fakeClock) Now() time.Time { return c.now }
-func (c *fakeClock) AfterFunc(d time.Duration, f func()) {
+func (c *fakeClock) AfterFunc(d time.Duration, f func()) func() bool {
 	c.timers = append(c.timers, fakeTimer{c.now.Add(d), f})
+	return func() bool { return false }
 }
 
 // advance moves time by d and runs the timers that are due, in order.

@@ -265,7 +265,7 @@ func runSoak(t *testing.T, callers int, duration time.Duration, seed uint64) *so
 		AttemptTimeout:         300 * time.Millisecond,
 		AttemptTimeoutFraction: 0.5,
 		Budget:                 rebound.AdaptiveBudget,
-		Breaker:                &breaker.Settings{FailureRate: 0.9, WindowSize: 200, MinimumCalls: 100, OpenTimeout: 200 * time.Millisecond},
+		Breaker:                &breaker.Settings{FailureRate: 0.9, WindowSize: 200, MinimumCalls: 100, OpenTimeout: 200 * time.Millisecond, MaxOpenTimeout: 200 * time.Millisecond},
 		Hedge:                  &hedge.Settings{Delay: 150 * time.Millisecond},
 	})
 	if err != nil {

@@ -45,7 +45,7 @@ func ReboundPolicy(s Settings) rebound.Policy {
 // GuardBreaker is the per-host breaker of rebound+guards: it opens when half
 // the calls of the last 100 (once there are 50) failed, for 1 s, then lets
 // one probe through. failsafe-go+guards is given the same rule.
-var GuardBreaker = breaker.Settings{FailureRate: 0.5, MinimumCalls: 50, OpenTimeout: time.Second}
+var GuardBreaker = breaker.Settings{FailureRate: 0.5, MinimumCalls: 50, OpenTimeout: time.Second, MaxOpenTimeout: time.Second}
 
 // GuardHedge is the hedging of rebound+hedge: a second copy once an attempt
 // has taken longer than the host's recent p95, within [2 ms, 100 ms].

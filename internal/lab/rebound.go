@@ -37,10 +37,8 @@ func GuardBreaker() *breaker.Settings {
 		FailureRate:  0.5,
 		WindowSize:   50,
 		MinimumCalls: 20,
-		OpenTimeout:  250 * time.Millisecond,
-		// Several probes at once, so a recovered server is believed after
-		// one round trip rather than one success at a time.
-		HalfOpenProbes: 4,
+		OpenTimeout:    250 * time.Millisecond,
+		MaxOpenTimeout: 250 * time.Millisecond,
 	}
 }
 
