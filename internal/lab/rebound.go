@@ -34,9 +34,9 @@ func Rebound(name string, cfg rebound.Config) Client {
 // 250 ms, short enough not to outlast an outage by much.
 func GuardBreaker() *breaker.Settings {
 	return &breaker.Settings{
-		FailureRate:  0.5,
-		WindowSize:   50,
-		MinimumCalls: 20,
+		FailureRate:    0.5,
+		WindowSize:     50,
+		MinimumCalls:   20,
 		OpenTimeout:    250 * time.Millisecond,
 		MaxOpenTimeout: 250 * time.Millisecond,
 	}
