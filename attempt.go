@@ -77,6 +77,11 @@ func (c *call) send(ctx, call context.Context, n, k, seq int, p *permit) attempt
 		p.counted = true
 	}
 	resp, err := c.roundTrip(actx, seq)
+	if resp != nil && c.t != nil && c.t.bufferResp > 0 {
+		if err = bufferBody(resp, c.t.bufferResp); err != nil {
+			resp = nil
+		}
+	}
 	if p.counted {
 		p.counted = false
 		c.g.inflight.Add(-1)

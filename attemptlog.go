@@ -96,7 +96,7 @@ func (l *AttemptLog) record(e Event) {
 			if r.Method == "" {
 				r.Method = http.MethodGet
 			}
-			r.URL = redactedURL(e.Request.URL)
+			r.URL = redactedURL(e.Request.URL, e.showQuery)
 		}
 		l.entries = append(l.entries, r)
 	case EventAttemptDone:

@@ -177,6 +177,10 @@ func (c *call) fail(ctx context.Context, n int, err error) result {
 // emit sends e to the observers, with the call's request and host.
 func (c *call) emit(ctx context.Context, e Event) {
 	e.Request, e.Key = c.req, c.g.key
+	if e.Key == "" && c.req != nil {
+		e.Key = c.req.URL.Host
+	}
+	e.showQuery = c.t != nil && c.t.showQuery
 	c.obs.emit(ctx, e)
 }
 

@@ -1,6 +1,8 @@
 package rebound
 
 import (
+	"bytes"
+	"fmt"
 	"io"
 	"net/http"
 	"time"
@@ -23,4 +25,30 @@ func discard(resp *http.Response, limit int64) {
 		cut.Stop()
 	}
 	resp.Body.Close()
+}
+
+// bufferBody reads up to limit bytes of resp's body inside the attempt,
+// so that a body cut short is the attempt's error, retried like any
+// other, rather than the caller's. A body that ends within the limit is
+// closed and served from memory; a longer one is served from memory, then
+// from the connection. On an error the body is closed.
+func bufferBody(resp *http.Response, limit int64) error {
+	buf, err := readUpTo(resp.Body, limit+1, resp.ContentLength)
+	if err != nil {
+		resp.Body.Close()
+		return fmt.Errorf("rebound: reading the response body: %w", err)
+	}
+	if int64(len(buf)) <= limit {
+		resp.Body.Close()
+		resp.Body = io.NopCloser(bytes.NewReader(buf))
+		return nil
+	}
+	resp.Body = &prefixedBody{Reader: io.MultiReader(bytes.NewReader(buf), resp.Body), Closer: resp.Body}
+	return nil
+}
+
+// prefixedBody is a response body whose first bytes were read ahead.
+type prefixedBody struct {
+	io.Reader
+	io.Closer
 }

@@ -57,8 +57,8 @@ type Runner struct {
 
 // NewRunner returns a Runner configured by cfg. It rejects an invalid
 // configuration, and the fields that only have a meaning for HTTP
-// (MaxBufferedBody, MaxDrain, Pace, Hedge, IdempotencyKey, Key, MaxHosts,
-// Fallback), with an error that names the field.
+// (MaxBufferedBody, MaxDrain, BufferResponse, Pace, Hedge, IdempotencyKey,
+// Key, MaxHosts, Fallback), with an error that names the field.
 func NewRunner(cfg Config) (*Runner, error) {
 	if err := cfg.validate(); err != nil {
 		return nil, err
@@ -67,7 +67,7 @@ func NewRunner(cfg Config) (*Runner, error) {
 		name string
 		set  bool
 	}{
-		{"MaxBufferedBody", cfg.MaxBufferedBody != 0}, {"MaxDrain", cfg.MaxDrain != 0},
+		{"MaxBufferedBody", cfg.MaxBufferedBody != 0}, {"MaxDrain", cfg.MaxDrain != 0}, {"BufferResponse", cfg.BufferResponse != 0},
 		{"Pace", cfg.Pace != nil}, {"Hedge", cfg.Hedge != nil}, {"IdempotencyKey", cfg.IdempotencyKey != nil},
 		{"Key", cfg.Key != nil}, {"MaxHosts", cfg.MaxHosts != 0}, {"Fallback", cfg.Fallback != nil},
 	} {

@@ -84,6 +84,8 @@ type Event struct {
 	Reason  error         // EventRefused, EventGiveUp: why
 	From    breaker.State // EventBreakerChange: the state left
 	To      breaker.State // EventBreakerChange: the state entered
+
+	showQuery bool // Config.ShowQueryValues, for the views in this package
 }
 
 // observer bundles where a call reports: hook and attempt log, each optional.

@@ -8,12 +8,12 @@ import (
 // redactedURL renders u for logs and the attempt log: the password
 // hidden as url.URL.Redacted does, and every query parameter's value
 // replaced by "xxxxx", its name kept (an API key in a query string is as
-// secret as one in a header).
-func redactedURL(u *url.URL) string {
+// secret as one in a header), unless showQuery.
+func redactedURL(u *url.URL, showQuery bool) string {
 	if u == nil {
 		return ""
 	}
-	if u.RawQuery == "" {
+	if u.RawQuery == "" || showQuery {
 		return u.Redacted()
 	}
 	r := *u

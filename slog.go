@@ -38,7 +38,7 @@ func SlogEvents(logger *slog.Logger) func(context.Context, Event) {
 			if method == "" {
 				method = "GET"
 			}
-			attrs = append(attrs, slog.String("method", method), slog.String("url", redactedURL(e.Request.URL)))
+			attrs = append(attrs, slog.String("method", method), slog.String("url", redactedURL(e.Request.URL, e.showQuery)))
 		}
 		if e.Status != 0 {
 			attrs = append(attrs, slog.Int("status", e.Status))

@@ -52,6 +52,13 @@ type Config struct {
 	// closed. 0 means 64 KiB; negative means close at once. HTTP
 	// only.
 	MaxDrain int64
+	// BufferResponse, when positive, reads each response body of up to
+	// this many bytes inside the attempt, so that a body cut short (an
+	// unexpected EOF, a reset mid-body) is retried like any network error
+	// rather than reaching the caller as a read error; the caller reads
+	// it from memory. A longer body is streamed as usual after its first
+	// BufferResponse bytes. 0 means off. HTTP only.
+	BufferResponse int64
 
 	// The guards, each off unless set, kept per host (see Key and
 	// MaxHosts) by a Transport and once for all calls by a Runner. An
@@ -112,6 +119,12 @@ type Config struct {
 	// Key names the host a request is for. nil means req.URL.Host. HTTP
 	// only.
 	Key func(*http.Request) string
+	// ShowQueryValues makes the attempt log and SlogEvents show the
+	// values of a URL's query parameters. By default they show each
+	// parameter's name and hide its value, as they hide header values and
+	// URL passwords: an API key in a query string is as secret as one in
+	// a header. HTTP only.
+	ShowQueryValues bool
 	// MaxHosts bounds how many hosts a Transport keeps guards for: past
 	// it, the hosts not called for the longest are forgotten (a CLOCK
 	// sweep). 0 means 1024; negative means no bound. HTTP only.
@@ -132,6 +145,9 @@ func (c *Config) validate() error {
 		if err := c.Hedge.Validate(); err != nil {
 			return err
 		}
+	}
+	if c.BufferResponse < 0 {
+		return errorf("Config.BufferResponse %d must not be negative", c.BufferResponse)
 	}
 	if c.Pace != nil {
 		if err := c.Pace.Validate(); err != nil {
@@ -165,17 +181,19 @@ func validateRetrier(r Retrier, p *Policy) error {
 // Policy and no guard. A Transport is safe for concurrent use by any
 // number of goroutines.
 type Transport struct {
-	base      http.RoundTripper // nil: http.DefaultTransport
-	policy    Policy
-	retrier   Retrier // nil: &policy
-	onEvent   func(context.Context, Event)
-	maxBuffer int64 // 0: defaultMaxBufferedBody
-	maxDrain  int64 // 0: defaultMaxDrain
-	stats     counters
-	hosts     *hostTable // nil: no per-host guard
-	shared    guards     // attempt timeouts and hedging, for every host; the guards when hosts is nil
-	fallback  func(*http.Request, *http.Response, error) (*http.Response, error)
-	idemKey   func() string
+	base       http.RoundTripper // nil: http.DefaultTransport
+	policy     Policy
+	retrier    Retrier // nil: &policy
+	onEvent    func(context.Context, Event)
+	maxBuffer  int64 // 0: defaultMaxBufferedBody
+	maxDrain   int64 // 0: defaultMaxDrain
+	bufferResp int64 // read each response up to this inside the attempt; 0: off
+	stats      counters
+	hosts      *hostTable // nil: no per-host guard
+	shared     guards     // attempt timeouts and hedging, for every host; the guards when hosts is nil
+	fallback   func(*http.Request, *http.Response, error) (*http.Response, error)
+	idemKey    func() string
+	showQuery  bool // Config.ShowQueryValues
 	// lean: nothing watches a call and nothing guards it but a budget or
 	// a breaker, so RoundTrip may make attempt 1 before building the call
 	// (firstAttempt), unless the request's context carries options.
@@ -190,9 +208,9 @@ func NewTransport(next http.RoundTripper, cfg Config) (*Transport, error) {
 		return nil, err
 	}
 	t := &Transport{base: next, policy: cfg.Policy, retrier: cfg.Retrier, onEvent: cfg.OnEvent,
-		maxBuffer: cfg.MaxBufferedBody, maxDrain: cfg.MaxDrain,
+		maxBuffer: cfg.MaxBufferedBody, maxDrain: cfg.MaxDrain, bufferResp: cfg.BufferResponse,
 		shared:   guards{timeout: cfg.AttemptTimeout, fraction: cfg.AttemptTimeoutFraction},
-		fallback: cfg.Fallback, idemKey: cfg.IdempotencyKey}
+		fallback: cfg.Fallback, idemKey: cfg.IdempotencyKey, showQuery: cfg.ShowQueryValues}
 	t.policy.RetryStatuses = append([]int(nil), cfg.Policy.RetryStatuses...)
 	if cfg.Hedge != nil {
 		h := *cfg.Hedge
@@ -206,7 +224,7 @@ func NewTransport(next http.RoundTripper, cfg Config) (*Transport, error) {
 	t.lean = cfg.OnEvent == nil && cfg.Throttle == nil && cfg.Bulkhead == nil && cfg.Pace == nil &&
 		cfg.Hedge == nil && cfg.AttemptTimeout == 0 && cfg.AttemptTimeoutFraction == 0 &&
 		cfg.Retrier == nil && cfg.Policy.RetryIf == nil && cfg.IdempotencyKey == nil &&
-		(cfg.Breaker == nil || cfg.Breaker.MaxWaiting == 0)
+		(cfg.Breaker == nil || cfg.Breaker.MaxWaiting == 0) && cfg.BufferResponse <= 0
 	return t, nil
 }
 

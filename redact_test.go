@@ -1,0 +1,58 @@
+package rebound
+
+import (
+	"bytes"
+	"context"
+	"log/slog"
+	"net/http"
+	"strings"
+	"testing"
+	"testing/synctest"
+)
+
+// A secret in a query string never reaches what rebound writes, unless
+// the user asks for it.
+func TestQueryValuesRedacted(t *testing.T) {
+	const secret = "sk_live_4eC39HqLyjWDarjtT1zdp7dc"
+	for _, show := range []bool{false, true} {
+		synctest.Test(t, func(t *testing.T) {
+			var logs bytes.Buffer
+			f := &fakeTransport{steps: []step{status(503), status(503), status(503)}}
+			rt, _ := NewTransport(f, Config{Policy: Policy{Backoff: tick}, ShowQueryValues: show,
+				OnEvent: SlogEvents(slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug})))})
+			log := new(AttemptLog)
+			req, _ := http.NewRequestWithContext(WithAttemptLog(context.Background(), log), "GET",
+				"https://user:hunter2@api.example.test/v1/charges?limit=3&api_key="+secret+"&flag", nil)
+			resp, err := rt.RoundTrip(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			for what, text := range map[string]string{"slog": logs.String(), "attempt log": log.String()} {
+				if strings.Contains(text, "hunter2") {
+					t.Errorf("%s shows the URL password:\n%s", what, text)
+				}
+				if got := strings.Contains(text, secret); got != show {
+					t.Errorf("ShowQueryValues %v: %s shows the key: %v\n%s", show, what, got, text)
+				}
+				if !show && !strings.Contains(text, "limit=xxxxx&api_key=xxxxx&flag") {
+					t.Errorf("%s does not keep the parameter names:\n%s", what, text)
+				}
+			}
+		})
+	}
+}
+
+func TestRedactedURL(t *testing.T) {
+	for _, tt := range []struct{ in, want string }{
+		{"http://h/p", "http://h/p"},
+		{"http://h/p?a=1&b=&c", "http://h/p?a=xxxxx&b=xxxxx&c"},
+		{"http://u:p@h/?token=abc", "http://u:xxxxx@h/?token=xxxxx"},
+		{"http://h/?a=1;b=2", "http://h/?a=xxxxx"},
+	} {
+		req, _ := http.NewRequest("GET", tt.in, nil)
+		if got := redactedURL(req.URL, false); got != tt.want {
+			t.Errorf("%s: %s, want %s", tt.in, got, tt.want)
+		}
+	}
+}
