@@ -76,7 +76,7 @@ func NewRunner(cfg Config) (*Runner, error) {
 		}
 	}
 	r := &Runner{retrier: cfg.Retrier, policy: cfg.Policy, onEvent: cfg.OnEvent,
-		g: guards{timeout: cfg.AttemptTimeout, fraction: cfg.AttemptTimeoutFraction}}
+		g: guards{timeout: cfg.AttemptTimeout, fraction: cfg.AttemptTimeoutFraction, limiter: cfg.RateLimit}}
 	r.policy.RetryStatuses = append([]int(nil), cfg.Policy.RetryStatuses...)
 	var err error
 	if cfg.Budget != nil {
@@ -100,7 +100,7 @@ func NewRunner(cfg Config) (*Runner, error) {
 			return nil, err
 		}
 	}
-	r.g.admits = r.g.breaker != nil || r.g.throttle != nil || r.g.bulkhead != nil
+	r.g.admits = r.g.breaker != nil || r.g.throttle != nil || r.g.bulkhead != nil || r.g.limiter != nil
 	return r, nil
 }
 

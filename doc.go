@@ -16,6 +16,7 @@
 //	       └ hedging (idempotent requests only): the copies of one try
 //	            └ each attempt, through its host's guards in this order:
 //	                 bulkhead          may refuse: bulkhead.ErrFull
+//	                 rate limit        may refuse: the RateLimiter's error
 //	                 pacing            may refuse: ErrWaitPastDeadline
 //	                 breaker           may refuse: breaker.ErrCircuitOpen
 //	                 throttle          may refuse: throttle.ErrThrottled

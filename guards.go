@@ -22,6 +22,7 @@ type stage uint8
 
 const (
 	stageBulkhead stage = iota
+	stageRateLimit
 	stagePace
 	stageBreaker
 	stageThrottle
@@ -34,12 +35,14 @@ const (
 // held while the attempt sleeps; the breaker comes before the throttle,
 // so a call the breaker refuses never counts as a request the server did
 // not accept.
-var stages = [...]stage{stageBulkhead, stagePace, stageBreaker, stageThrottle, stageTimeout}
+var stages = [...]stage{stageBulkhead, stageRateLimit, stagePace, stageBreaker, stageThrottle, stageTimeout}
 
 func (s stage) String() string {
 	switch s {
 	case stageBulkhead:
 		return "bulkhead"
+	case stageRateLimit:
+		return "rate limit"
 	case stagePace:
 		return "pacing"
 	case stageBreaker:
@@ -59,7 +62,8 @@ type guards struct {
 	throttle *throttle.Throttle
 	bulkhead *bulkhead.Bulkhead
 	pacer    *ratelimit.Pacer // the host's quota
-	admits   bool             // any of bulkhead, pacer, breaker, throttle
+	limiter  RateLimiter      // Config.RateLimit, shared by every host
+	admits   bool             // any of bulkhead, limiter, pacer, breaker, throttle
 	rideOut  bool             // the breaker lets calls wait for the host (Settings.MaxWaiting)
 
 	timeout   time.Duration    // per attempt, 0: none
@@ -95,6 +99,10 @@ func (c *call) admit(ctx context.Context, n, k int, p *permit) error {
 			if g.bulkhead != nil {
 				err = g.bulkhead.Wait(ctx)
 				p.slot = err == nil
+			}
+		case stageRateLimit:
+			if g.limiter != nil {
+				err = g.limiter.Wait(ctx)
 			}
 		case stagePace:
 			if g.pacer != nil {
@@ -180,6 +188,14 @@ func (c *call) rideOut(ctx context.Context, n, k int) (breaker.Ticket, error) {
 		c.emit(ctx, Event{Kind: EventWait, Attempt: n, Hedge: k, Source: "breaker"})
 	}
 	return c.g.breaker.Wait(ctx)
+}
+
+// RateLimiter is a client-side rate limit: Wait blocks until one more
+// request may be sent, or returns an error when it cannot be within ctx.
+// golang.org/x/time/rate's *Limiter satisfies it. Implementations must be
+// safe for concurrent use.
+type RateLimiter interface {
+	Wait(ctx context.Context) error
 }
 
 // attemptContext bounds one attempt: the fixed timeout, or the fraction of

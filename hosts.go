@@ -90,6 +90,8 @@ func (h *hostTable) len() int {
 func newHostTable(cfg *Config, shared *guards) (*hostTable, error) {
 	adaptiveHedge := cfg.Hedge != nil && cfg.Hedge.Percentile > 0
 	if cfg.Budget == nil && cfg.Breaker == nil && cfg.Throttle == nil && cfg.Bulkhead == nil && !adaptiveHedge && cfg.Pace == nil {
+		// Nothing per host: the shared guards (timeouts, hedging, rate
+		// limit) serve every call.
 		return nil, nil
 	}
 	h := &hostTable{key: cfg.Key, max: cfg.MaxHosts}
@@ -134,7 +136,7 @@ func newHostTable(cfg *Config, shared *guards) (*hostTable, error) {
 		*pace = *cfg.Pace
 	}
 	h.make = func(key string) *guards {
-		g := &guards{key: key, tracked: true, timeout: shared.timeout, fraction: shared.fraction, hedge: shared.hedge}
+		g := &guards{key: key, tracked: true, timeout: shared.timeout, fraction: shared.fraction, hedge: shared.hedge, limiter: shared.limiter}
 		if adaptiveHedge {
 			g.latencies = new(hedge.Latencies)
 		}
@@ -154,7 +156,7 @@ func newHostTable(cfg *Config, shared *guards) (*hostTable, error) {
 		if hs != nil {
 			g.bulkhead, _ = bulkhead.New(*hs)
 		}
-		g.admits = g.bulkhead != nil || g.pacer != nil || g.breaker != nil || g.throttle != nil
+		g.admits = g.bulkhead != nil || g.limiter != nil || g.pacer != nil || g.breaker != nil || g.throttle != nil
 		return g
 	}
 	return h, nil

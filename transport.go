@@ -89,6 +89,12 @@ type Config struct {
 	// the cap waits or is refused with bulkhead.ErrFull, as set. A slot is
 	// held until the caller closes the response body.
 	Bulkhead *bulkhead.Settings
+	// RateLimit holds every attempt of the Transport (or Runner), retries
+	// and hedges included, to a client-side rate: its Wait is called
+	// before each one, and an error from it refuses the attempt ("not
+	// sent"). Bring golang.org/x/time/rate's *Limiter, or a fleet-wide
+	// quota (contrib/redis). nil means none.
+	RateLimit RateLimiter
 	// Pace reads each host's rate-limit headers (RateLimit,
 	// X-RateLimit-*, see package ratelimit) and, once little quota
 	// remains, spreads the next attempts over the time until it resets.
@@ -209,7 +215,7 @@ func NewTransport(next http.RoundTripper, cfg Config) (*Transport, error) {
 	}
 	t := &Transport{base: next, policy: cfg.Policy, retrier: cfg.Retrier, onEvent: cfg.OnEvent,
 		maxBuffer: cfg.MaxBufferedBody, maxDrain: cfg.MaxDrain, bufferResp: cfg.BufferResponse,
-		shared:   guards{timeout: cfg.AttemptTimeout, fraction: cfg.AttemptTimeoutFraction},
+		shared:   guards{timeout: cfg.AttemptTimeout, fraction: cfg.AttemptTimeoutFraction, limiter: cfg.RateLimit, admits: cfg.RateLimit != nil},
 		fallback: cfg.Fallback, idemKey: cfg.IdempotencyKey, showQuery: cfg.ShowQueryValues}
 	t.policy.RetryStatuses = append([]int(nil), cfg.Policy.RetryStatuses...)
 	if cfg.Hedge != nil {
@@ -221,7 +227,7 @@ func NewTransport(next http.RoundTripper, cfg Config) (*Transport, error) {
 		return nil, err
 	}
 	t.hosts = hosts
-	t.lean = cfg.OnEvent == nil && cfg.Throttle == nil && cfg.Bulkhead == nil && cfg.Pace == nil &&
+	t.lean = cfg.OnEvent == nil && cfg.RateLimit == nil && cfg.Throttle == nil && cfg.Bulkhead == nil && cfg.Pace == nil &&
 		cfg.Hedge == nil && cfg.AttemptTimeout == 0 && cfg.AttemptTimeoutFraction == 0 &&
 		cfg.Retrier == nil && cfg.Policy.RetryIf == nil && cfg.IdempotencyKey == nil &&
 		(cfg.Breaker == nil || cfg.Breaker.MaxWaiting == 0) && cfg.BufferResponse <= 0
