@@ -26,7 +26,7 @@ type attemptResult struct {
 func (c *call) attempt(ctx context.Context, n int) attemptResult {
 	if n == 1 && c.made {
 		c.seq = 1
-		c.body.sent = c.body.mode == viaGetBody
+		c.body.sent = c.body.mode == viaGetBody && c.first.refused == nil
 		return c.first
 	}
 	var p permit

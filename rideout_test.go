@@ -3,6 +3,7 @@ package rebound
 import (
 	"context"
 	"errors"
+	"io"
 	"net/http"
 	"strings"
 	"sync"
@@ -97,4 +98,25 @@ func TestRideOutCancelled(t *testing.T) {
 			t.Fatalf("server saw %d calls, body closed %v; want 1 and closed", f.callCount(), body.closed)
 		}
 	})
+}
+
+// A body with GetBody sent while the breaker is open is closed, on the
+// fast first attempt as in the loop.
+func TestRefusedBodyClosed(t *testing.T) {
+	for _, observed := range []bool{false, true} {
+		f := &fakeTransport{steps: []step{status(500)}}
+		cfg := Config{Policy: Policy{Attempts: 1}, Breaker: &breaker.Settings{ConsecutiveFailures: 1, OpenTimeout: time.Hour}}
+		if observed {
+			cfg.OnEvent = func(context.Context, Event) {}
+		}
+		rt, _ := NewTransport(f, cfg)
+		resp, _ := get(t, rt, context.Background())
+		resp.Body.Close()
+		body := &closeTracker{Reader: strings.NewReader("payload")}
+		req, _ := http.NewRequest("PUT", "http://example.test/", body)
+		req.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(strings.NewReader("payload")), nil }
+		if _, err := rt.RoundTrip(req); !errors.Is(err, breaker.ErrCircuitOpen) || !body.closed {
+			t.Errorf("observed %v: err %v, body closed %v; want ErrCircuitOpen and the body closed", observed, err, body.closed)
+		}
+	}
 }
