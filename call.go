@@ -81,7 +81,11 @@ func (c *call) run(ctx context.Context) result {
 			c.last = &StatusError{StatusCode: a.resp.StatusCode}
 		}
 		if c.obs.active() {
-			c.emit(ctx, Event{Kind: EventWait, Attempt: n, Delay: delay, Source: source.String()})
+			e := Event{Kind: EventWait, Attempt: n, Delay: delay, Source: source.String(), Err: a.err}
+			if a.resp != nil {
+				e.Status = a.resp.StatusCode
+			}
+			c.emit(ctx, e)
 		}
 		if c.stats != nil {
 			c.stats.retries.Add(1)

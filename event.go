@@ -76,8 +76,8 @@ type Event struct {
 	Attempt int           // the try concerned, from 1 (a try is an attempt and its hedges)
 	Hedge   int           // which copy of the try: 0 for the first, 1… for hedges
 	Request *http.Request // nil for operations of a Runner
-	Status  int           // EventAttemptDone, EventHedgeWon: the response's status, 0 on error
-	Err     error         // EventAttemptDone: the attempt's error; EventGiveUp: what the caller gets
+	Status  int           // EventAttemptDone, EventHedgeWon: the response's status, 0 on error; EventWait: the status being retried
+	Err     error         // EventAttemptDone: the attempt's error; EventWait: the error being retried; EventGiveUp: what the caller gets
 	Elapsed time.Duration // EventAttemptDone: how long the attempt took
 	Delay   time.Duration // EventWait: how long; EventHedgeSent: the delay that passed before it
 	Source  string        // EventWait: why: "backoff", "retry-after", "retrier", "pacing" or "breaker"
