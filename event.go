@@ -32,7 +32,8 @@ const (
 	// EventHedgeSent: hedge Hedge of try Attempt is going out, the
 	// earlier copies having not answered within Delay.
 	EventHedgeSent
-	// EventHedgeWon: copy Hedge of try Attempt answered first, well.
+	// EventHedgeWon: hedge Hedge (1 or more) of try Attempt answered
+	// first, well; when the first copy wins, there is no such event.
 	EventHedgeWon
 	// EventGiveUp: the call stopped without a good result; Reason says
 	// why (nil when the last error was not retryable).
