@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/rebound-go/rebound/breaker"
+	"github.com/rebound-go/rebound/limit"
 	"github.com/rebound-go/rebound/ratelimit"
 )
 
@@ -91,7 +92,7 @@ func (c *call) send(ctx, call context.Context, n, k, seq int, p *permit) attempt
 			c.g.pacer.Update(info)
 		}
 	}
-	if c.g.breaker != nil || c.g.throttle != nil || c.g.budget != nil {
+	if c.g.admits || c.g.budget != nil {
 		c.g.report(ctx, n > 1 || k > 0, p, resp, err)
 	}
 	if timed {
@@ -151,6 +152,30 @@ func (g *guards) report(ctx context.Context, retry bool, p *permit, resp *http.R
 	if g.budget != nil && v != breaker.Ignore {
 		g.budget.Done(retry, v == breaker.Success)
 	}
+	if p.limited {
+		p.limited = false
+		g.limit.Done(p.limitTicket, limitOutcome(v, resp))
+	}
+	if g.learnt != nil {
+		// A 429 is the signal itself; any other answer is a request the
+		// host took, and a call abandoned says nothing.
+		if throttled := resp != nil && resp.StatusCode == http.StatusTooManyRequests; throttled || v != breaker.Ignore {
+			g.learnt.Done(throttled)
+		}
+	}
+}
+
+// limitOutcome is how the adaptive limit sees an answer: a failure or a
+// 429 means the host could not take the call, a call the caller
+// abandoned says nothing, and the rest is a latency sample.
+func limitOutcome(v breaker.Outcome, resp *http.Response) limit.Outcome {
+	switch {
+	case resp != nil && resp.StatusCode == http.StatusTooManyRequests, v == breaker.Failure:
+		return limit.OutcomeDropped
+	case v == breaker.Ignore:
+		return limit.OutcomeIgnored
+	}
+	return limit.OutcomeSuccess
 }
 
 // abortSend gives back what a send still holds when its RoundTripper

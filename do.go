@@ -6,6 +6,7 @@ import (
 
 	"github.com/rebound-go/rebound/breaker"
 	"github.com/rebound-go/rebound/bulkhead"
+	"github.com/rebound-go/rebound/limit"
 	"github.com/rebound-go/rebound/throttle"
 )
 
@@ -57,8 +58,9 @@ type Runner struct {
 
 // NewRunner returns a Runner configured by cfg. It rejects an invalid
 // configuration, and the fields that only have a meaning for HTTP
-// (MaxBufferedBody, MaxDrain, BufferResponse, Pace, Hedge, IdempotencyKey,
-// Key, MaxHosts, Fallback), with an error that names the field.
+// (MaxBufferedBody, MaxDrain, BufferResponse, Pace, LearnRate, Hedge,
+// IdempotencyKey, Key, MaxHosts, Fallback), with an error that names the
+// field.
 func NewRunner(cfg Config) (*Runner, error) {
 	if err := cfg.validate(); err != nil {
 		return nil, err
@@ -70,6 +72,7 @@ func NewRunner(cfg Config) (*Runner, error) {
 		{"MaxBufferedBody", cfg.MaxBufferedBody != 0}, {"MaxDrain", cfg.MaxDrain != 0}, {"BufferResponse", cfg.BufferResponse != 0},
 		{"Pace", cfg.Pace != nil}, {"Hedge", cfg.Hedge != nil}, {"IdempotencyKey", cfg.IdempotencyKey != nil},
 		{"Key", cfg.Key != nil}, {"MaxHosts", cfg.MaxHosts != 0}, {"Fallback", cfg.Fallback != nil},
+		{"LearnRate", cfg.LearnRate != nil},
 	} {
 		if f.set {
 			return nil, errorf("Config.%s is for HTTP; a Runner does not use it", f.name)
@@ -100,7 +103,12 @@ func NewRunner(cfg Config) (*Runner, error) {
 			return nil, err
 		}
 	}
-	r.g.admits = r.g.breaker != nil || r.g.throttle != nil || r.g.bulkhead != nil || r.g.limiter != nil
+	if cfg.Limit != nil {
+		if r.g.limit, err = limit.New(*cfg.Limit); err != nil {
+			return nil, err
+		}
+	}
+	r.g.admits = r.g.breaker != nil || r.g.throttle != nil || r.g.bulkhead != nil || r.g.limiter != nil || r.g.limit != nil
 	return r, nil
 }
 

@@ -17,7 +17,9 @@
 //	            └ each attempt, through its host's guards in this order:
 //	                 bulkhead          may refuse: bulkhead.ErrFull
 //	                 rate limit        may refuse: the RateLimiter's error
+//	                 learnt rate       may refuse: ratelimit.ErrLimited
 //	                 pacing            may refuse: ErrWaitPastDeadline
+//	                 adaptive limit    may refuse: limit.ErrLimited
 //	                 breaker           may refuse: breaker.ErrCircuitOpen
 //	                 throttle          may refuse: throttle.ErrThrottled
 //	                 attempt timeout

@@ -1,6 +1,7 @@
 package rebound
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -63,6 +64,37 @@ func (e *RetryError) Unwrap() []error {
 		errs = append(errs, e.Reason)
 	}
 	return errs
+}
+
+// Timeout reports whether the call ended for want of time: the reason or
+// the last error is (or wraps) context.DeadlineExceeded or an error whose
+// Timeout method says true (an i/o timeout, net/http's "timeout awaiting
+// response headers"), or the reason is ErrWaitPastDeadline, the deadline
+// being what stopped the retries. So url.Error.Timeout, which calls its
+// Err's own Timeout method, is true for a call that timed out through a
+// rebound Transport, as it is through net/http alone. A nil *RetryError
+// reports false.
+func (e *RetryError) Timeout() bool {
+	if e == nil {
+		return false
+	}
+	if errors.Is(e.Reason, ErrWaitPastDeadline) {
+		return true
+	}
+	return isTimeout(e.Reason) || isTimeout(e.Err)
+}
+
+// isTimeout reports context.DeadlineExceeded, or an error whose Timeout
+// method says true, anywhere in err's tree.
+func isTimeout(err error) bool {
+	if err == nil {
+		return false
+	}
+	if errors.Is(err, context.DeadlineExceeded) {
+		return true
+	}
+	var t interface{ Timeout() bool }
+	return errors.As(err, &t) && t.Timeout()
 }
 
 // StatusError stands for a response that had to be discarded when the loop

@@ -12,6 +12,7 @@ import (
 	"github.com/rebound-go/rebound/budget"
 	"github.com/rebound-go/rebound/bulkhead"
 	"github.com/rebound-go/rebound/hedge"
+	"github.com/rebound-go/rebound/limit"
 	"github.com/rebound-go/rebound/ratelimit"
 	"github.com/rebound-go/rebound/throttle"
 )
@@ -23,7 +24,9 @@ type stage uint8
 const (
 	stageBulkhead stage = iota
 	stageRateLimit
+	stageLearnRate
 	stagePace
+	stageLimit
 	stageBreaker
 	stageThrottle
 	stageTimeout
@@ -31,11 +34,12 @@ const (
 
 // stages is the order in which an attempt meets the guards, outermost
 // first: the one drawing of the path (doc.go's is checked against it).
-// Waits come first, so a breaker ticket or a throttle count is never
-// held while the attempt sleeps; the breaker comes before the throttle,
-// so a call the breaker refuses never counts as a request the server did
-// not accept.
-var stages = [...]stage{stageBulkhead, stageRateLimit, stagePace, stageBreaker, stageThrottle, stageTimeout}
+// Waits for a turn come first (a bulkhead slot, the rate limits,
+// pacing), so that the adaptive limit measures the host's latency and not
+// ours, and a breaker ticket or a throttle count is never held while the
+// attempt sleeps; the breaker comes before the throttle, so a call the
+// breaker refuses never counts as a request the server did not accept.
+var stages = [...]stage{stageBulkhead, stageRateLimit, stageLearnRate, stagePace, stageLimit, stageBreaker, stageThrottle, stageTimeout}
 
 func (s stage) String() string {
 	switch s {
@@ -43,8 +47,12 @@ func (s stage) String() string {
 		return "bulkhead"
 	case stageRateLimit:
 		return "rate limit"
+	case stageLearnRate:
+		return "learnt rate"
 	case stagePace:
 		return "pacing"
+	case stageLimit:
+		return "adaptive limit"
 	case stageBreaker:
 		return "breaker"
 	case stageThrottle:
@@ -61,10 +69,12 @@ type guards struct {
 	breaker  *breaker.Breaker
 	throttle *throttle.Throttle
 	bulkhead *bulkhead.Bulkhead
-	pacer    *ratelimit.Pacer // the host's quota
-	limiter  RateLimiter      // Config.RateLimit, shared by every host
-	admits   bool             // any of bulkhead, limiter, pacer, breaker, throttle
-	rideOut  bool             // the breaker lets calls wait for the host (Settings.MaxWaiting)
+	pacer    *ratelimit.Pacer    // the host's quota
+	limiter  RateLimiter         // Config.RateLimit, shared by every host
+	learnt   *ratelimit.Adaptive // the rate the host accepts, learnt from its 429s
+	limit    *limit.Limiter      // the host's adaptive concurrency limit
+	admits   bool                // any of the stages but the attempt timeout
+	rideOut  bool                // the breaker lets calls wait for the host (Settings.MaxWaiting)
 
 	timeout   time.Duration    // per attempt, 0: none
 	fraction  float64          // of the remaining deadline, 0: none
@@ -80,12 +90,14 @@ type guards struct {
 // exactly once, when the attempt's answer is known (breaker, throttle) or
 // when the caller closes the body it got (bulkhead slot, contexts).
 type permit struct {
-	ticket  breaker.Ticket
-	broken  bool // a breaker ticket is held
-	counted bool // counted in the host's attempts in flight
-	slot    bool // a bulkhead slot is held
-	cancels [2]context.CancelFunc
-	settled bool // the attempt ended normally; nothing left to abort
+	ticket      breaker.Ticket
+	broken      bool // a breaker ticket is held
+	limitTicket limit.Ticket
+	limited     bool // an adaptive limit ticket is held
+	counted     bool // counted in the host's attempts in flight
+	slot        bool // a bulkhead slot is held
+	cancels     [2]context.CancelFunc
+	settled     bool // the attempt ended normally; nothing left to abort
 }
 
 // admit runs an attempt through the stages in order. On a refusal it
@@ -104,9 +116,18 @@ func (c *call) admit(ctx context.Context, n, k int, p *permit) error {
 			if g.limiter != nil {
 				err = g.limiter.Wait(ctx)
 			}
+		case stageLearnRate:
+			if g.learnt != nil {
+				err = g.learnt.Wait(ctx)
+			}
 		case stagePace:
 			if g.pacer != nil {
 				err = c.pace(ctx, n, k)
+			}
+		case stageLimit:
+			if g.limit != nil {
+				p.limitTicket, err = g.limit.Wait(ctx)
+				p.limited = err == nil
 			}
 		case stageBreaker:
 			if g.breaker != nil {
@@ -143,6 +164,14 @@ func (c *call) abort(p *permit, o breaker.Outcome) {
 	}
 	if p.broken {
 		c.g.breaker.Done(p.ticket, o)
+	}
+	if p.limited {
+		p.limited = false
+		lo := limit.OutcomeIgnored
+		if o == breaker.Failure {
+			lo = limit.OutcomeDropped
+		}
+		c.g.limit.Done(p.limitTicket, lo)
 	}
 	c.release(p)
 }
@@ -220,7 +249,8 @@ func (g *guards) attemptContext(ctx context.Context) (context.Context, context.C
 // not sent, and the reason to refuse holds for a retry too.
 func isRefusal(err error) bool {
 	return errors.Is(err, breaker.ErrCircuitOpen) || errors.Is(err, throttle.ErrThrottled) ||
-		errors.Is(err, bulkhead.ErrFull) || errors.Is(err, budget.ErrExhausted)
+		errors.Is(err, bulkhead.ErrFull) || errors.Is(err, budget.ErrExhausted) ||
+		errors.Is(err, limit.ErrLimited) || errors.Is(err, ratelimit.ErrLimited)
 }
 
 // verdict is how a guard sees an attempt that was sent: 5xx and network
@@ -241,6 +271,35 @@ func verdict(ctx context.Context, resp *http.Response, err error) breaker.Outcom
 		return breaker.Ignore
 	}
 	return breaker.Success
+}
+
+// adaptiveGuards checks cfg's adaptive limit and learnt rate, and returns
+// what gives a host its own of each.
+func adaptiveGuards(cfg *Config) (func(*guards), error) {
+	var ls *limit.Settings
+	if cfg.Limit != nil {
+		ls = new(limit.Settings)
+		*ls = *cfg.Limit
+		if _, err := limit.New(*ls); err != nil {
+			return nil, err
+		}
+	}
+	var as *ratelimit.AdaptiveSettings
+	if cfg.LearnRate != nil {
+		as = new(ratelimit.AdaptiveSettings)
+		*as = *cfg.LearnRate
+		if _, err := ratelimit.NewAdaptive(*as); err != nil {
+			return nil, err
+		}
+	}
+	return func(g *guards) {
+		if ls != nil {
+			g.limit, _ = limit.New(*ls) // validated above
+		}
+		if as != nil {
+			g.learnt, _ = ratelimit.NewAdaptive(*as)
+		}
+	}, nil
 }
 
 // validateGuards checks the attempt timeouts.

@@ -89,7 +89,8 @@ func (h *hostTable) len() int {
 // been validated, and its settings are copies the caller cannot change.
 func newHostTable(cfg *Config, shared *guards) (*hostTable, error) {
 	adaptiveHedge := cfg.Hedge != nil && cfg.Hedge.Percentile > 0
-	if cfg.Budget == nil && cfg.Breaker == nil && cfg.Throttle == nil && cfg.Bulkhead == nil && !adaptiveHedge && cfg.Pace == nil {
+	if cfg.Budget == nil && cfg.Breaker == nil && cfg.Throttle == nil && cfg.Bulkhead == nil && !adaptiveHedge && cfg.Pace == nil &&
+		cfg.Limit == nil && cfg.LearnRate == nil {
 		// Nothing per host: the shared guards (timeouts, hedging, rate
 		// limit) serve every call.
 		return nil, nil
@@ -130,6 +131,10 @@ func newHostTable(cfg *Config, shared *guards) (*hostTable, error) {
 		}
 	}
 	onEvent := cfg.OnEvent
+	addAdaptive, err := adaptiveGuards(cfg)
+	if err != nil {
+		return nil, err
+	}
 	var pace *ratelimit.Settings
 	if cfg.Pace != nil {
 		pace = new(ratelimit.Settings)
@@ -156,7 +161,9 @@ func newHostTable(cfg *Config, shared *guards) (*hostTable, error) {
 		if hs != nil {
 			g.bulkhead, _ = bulkhead.New(*hs)
 		}
-		g.admits = g.bulkhead != nil || g.limiter != nil || g.pacer != nil || g.breaker != nil || g.throttle != nil
+		addAdaptive(g)
+		g.admits = g.bulkhead != nil || g.limiter != nil || g.pacer != nil || g.breaker != nil || g.throttle != nil ||
+			g.limit != nil || g.learnt != nil
 		return g
 	}
 	return h, nil

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -11,6 +12,7 @@ import (
 	"github.com/rebound-go/rebound/budget"
 	"github.com/rebound-go/rebound/bulkhead"
 	"github.com/rebound-go/rebound/hedge"
+	"github.com/rebound-go/rebound/limit"
 	"github.com/rebound-go/rebound/ratelimit"
 	"github.com/rebound-go/rebound/throttle"
 )
@@ -89,6 +91,24 @@ type Config struct {
 	// the cap waits or is refused with bulkhead.ErrFull, as set. A slot is
 	// held until the caller closes the response body.
 	Bulkhead *bulkhead.Settings
+	// Limit gives each host an adaptive concurrency limit (package limit):
+	// the attempts in flight are capped by a limit that follows the
+	// host's latency and its refusals (5xx, 429, timeouts), in the family
+	// of TCP Vegas and Netflix's concurrency-limits. An attempt over the
+	// limit waits (bounded by its deadline and Settings.MaxWait) or is
+	// refused with limit.ErrLimited. Under pressure it sheds
+	// limit.PriorityLow calls before normal ones, and never sheds
+	// limit.PriorityCritical on its own: set a call's priority with
+	// limit.WithPriority on its context.
+	Limit *limit.Settings
+	// LearnRate learns the rate each host accepts from its 429s and sends
+	// at it, for servers that refuse without rate-limit headers (nginx's
+	// limit_req): the AWS SDKs' adaptive retry mode, a token bucket whose
+	// rate falls on each 429 and grows back CUBIC-style (package
+	// ratelimit, Adaptive). It does not hold anything back until a host's
+	// first 429. An attempt whose turn would come after its deadline is
+	// refused with ratelimit.ErrLimited. HTTP only.
+	LearnRate *ratelimit.AdaptiveSettings
 	// RateLimit holds every attempt of the Transport (or Runner), retries
 	// and hedges included, to a client-side rate: its Wait is called
 	// before each one, and an error from it refuses the attempt ("not
@@ -207,7 +227,9 @@ type Transport struct {
 }
 
 // NewTransport returns a Transport that sends attempts through next (nil
-// means http.DefaultTransport). It rejects an invalid configuration with
+// means http.DefaultTransport, cloned once for the whole process so that
+// a proxy's refusal of CONNECT is recognised and retried like a refused
+// dial). It rejects an invalid configuration with
 // an error that names the field.
 func NewTransport(next http.RoundTripper, cfg Config) (*Transport, error) {
 	if err := cfg.validate(); err != nil {
@@ -227,7 +249,7 @@ func NewTransport(next http.RoundTripper, cfg Config) (*Transport, error) {
 		return nil, err
 	}
 	t.hosts = hosts
-	t.lean = cfg.OnEvent == nil && cfg.RateLimit == nil && cfg.Throttle == nil && cfg.Bulkhead == nil && cfg.Pace == nil &&
+	t.lean = cfg.OnEvent == nil && cfg.RateLimit == nil && cfg.Throttle == nil && cfg.Limit == nil && cfg.LearnRate == nil && cfg.Bulkhead == nil && cfg.Pace == nil &&
 		cfg.Hedge == nil && cfg.AttemptTimeout == 0 && cfg.AttemptTimeoutFraction == 0 &&
 		cfg.Retrier == nil && cfg.Policy.RetryIf == nil && cfg.IdempotencyKey == nil &&
 		(cfg.Breaker == nil || cfg.Breaker.MaxWaiting == 0) && cfg.BufferResponse <= 0
@@ -243,9 +265,19 @@ func orDefault(v, def int64) int64 {
 
 func (t *Transport) next() http.RoundTripper {
 	if t.base == nil {
-		return http.DefaultTransport
+		defaultNext.once.Do(func() { defaultNext.rt = withProxyCheck(http.DefaultTransport) })
+		return defaultNext.rt
 	}
 	return t.base
+}
+
+// defaultNext is what a Transport made with a nil RoundTripper sends
+// through: http.DefaultTransport, cloned once with a check that turns a
+// proxy's refusal of CONNECT into an error classify can read (nothing
+// reached the origin, so it is retried for every method).
+var defaultNext struct {
+	once sync.Once
+	rt   http.RoundTripper
 }
 
 // RoundTrip implements http.RoundTripper.

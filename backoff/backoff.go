@@ -17,7 +17,6 @@
 package backoff
 
 import (
-	"fmt"
 	"math"
 	"time"
 )
@@ -27,12 +26,18 @@ import (
 // the first); u is a uniform random number in [0, 1).
 //
 // Implementations must be safe for concurrent use and must not return a
-// negative duration.
+// negative duration. The strategies of this package are plain values: each
+// is safe for concurrent use, and each has a Validate method that reports a
+// configuration that cannot give a sensible schedule (rebound's Policy
+// calls it).
 type Strategy interface {
 	Delay(n int, prev time.Duration, u float64) time.Duration
 }
 
-// Constant waits the same Delay before every retry.
+// Constant waits Interval before every retry. Interval 0 retries at once,
+// which is allowed on purpose: for tests, or when the server's Retry-After
+// is meant to be the only pacing. A negative Interval is reported by
+// Validate and waits 0.
 type Constant struct {
 	Interval time.Duration
 	Jitter   Jitter // zero: none
@@ -40,11 +45,14 @@ type Constant struct {
 
 // Delay implements [Strategy].
 func (c Constant) Delay(n int, prev time.Duration, u float64) time.Duration {
-	return c.Jitter.Apply(c.Interval, u)
+	return c.Jitter.Apply(max(c.Interval, 0), u)
 }
 
 // Linear waits Initial + (n-1)·Step before retry n, at most Max.
-// Initial 0 means Step, so Linear{Step: time.Second} waits 1 s, 2 s, 3 s…
+// Initial 0 means Step, so Linear{Step: time.Second} waits 1 s, 2 s, 3 s…;
+// Step 0 with Initial set waits Initial every time. Initial and Step both
+// 0 would never wait and are reported by Validate, as are negative values
+// and a Max below the first delay.
 type Linear struct {
 	Initial time.Duration
 	Step    time.Duration
@@ -54,16 +62,24 @@ type Linear struct {
 
 // Delay implements [Strategy].
 func (l Linear) Delay(n int, prev time.Duration, u float64) time.Duration {
-	initial := l.Initial
-	if initial == 0 {
-		initial = l.Step
-	}
-	d := satAdd(initial, satMul(l.Step, float64(max(n-1, 0))))
+	step := max(l.Step, 0)
+	d := satAdd(l.first(), satMul(step, float64(max(n-1, 0))))
 	return l.Jitter.Apply(capAt(d, l.Max), u)
 }
 
+// first is the delay before retry 1, before the cap.
+func (l Linear) first() time.Duration {
+	if l.Initial == 0 {
+		return max(l.Step, 0)
+	}
+	return max(l.Initial, 0)
+}
+
 // Exponential waits Initial·Multiplier^(n-1) before retry n, at most Max.
-// Multiplier 0 means 2.
+// Multiplier 0 means 2. Initial has no default: Validate reports 0, which
+// would make every retry go at once (Constant{} says that on purpose), as
+// it reports negative values, a Max below Initial and a Multiplier below 1,
+// NaN or infinite.
 type Exponential struct {
 	Initial    time.Duration
 	Max        time.Duration // 0: no cap
@@ -77,69 +93,8 @@ func (e Exponential) Delay(n int, prev time.Duration, u float64) time.Duration {
 	if m == 0 {
 		m = 2
 	}
-	d := satMul(e.Initial, math.Pow(m, float64(max(n-1, 0))))
+	d := satMul(max(e.Initial, 0), math.Pow(m, float64(max(n-1, 0))))
 	return e.Jitter.Apply(capAt(d, e.Max), u)
-}
-
-// Decorrelated is the "decorrelated jitter" of the AWS architecture blog:
-// each delay is drawn uniformly from [Initial, 3·prev], capped at Max. It
-// spreads callers apart better than exponential growth with full jitter
-// while keeping the typical delay growing.
-type Decorrelated struct {
-	Initial time.Duration
-	Max     time.Duration // 0: no cap
-}
-
-// Delay implements [Strategy].
-func (d Decorrelated) Delay(n int, prev time.Duration, u float64) time.Duration {
-	hi := satMul(max(prev, d.Initial), 3)
-	return capAt(d.Initial+time.Duration(u*float64(hi-d.Initial)), d.Max)
-}
-
-// Validate reports a configuration that cannot produce a sensible schedule.
-func (c Constant) Validate() error { return checkNonNeg("Constant Interval", c.Interval, c.Jitter) }
-
-// Validate reports a configuration that cannot produce a sensible schedule.
-func (l Linear) Validate() error {
-	if err := checkNonNeg("Linear Initial", l.Initial, l.Jitter); err != nil {
-		return err
-	}
-	if l.Step < 0 || l.Max < 0 {
-		return fmt.Errorf("backoff: Linear Step %v and Max %v must not be negative", l.Step, l.Max)
-	}
-	return nil
-}
-
-// Validate reports a configuration that cannot produce a sensible schedule.
-func (e Exponential) Validate() error {
-	if err := checkNonNeg("Exponential Initial", e.Initial, e.Jitter); err != nil {
-		return err
-	}
-	if e.Max < 0 {
-		return fmt.Errorf("backoff: Exponential Max %v must not be negative", e.Max)
-	}
-	if e.Multiplier != 0 && (e.Multiplier < 1 || math.IsNaN(e.Multiplier) || math.IsInf(e.Multiplier, 0)) {
-		return fmt.Errorf("backoff: Exponential Multiplier %v must be at least 1", e.Multiplier)
-	}
-	return nil
-}
-
-// Validate reports a configuration that cannot produce a sensible schedule.
-func (d Decorrelated) Validate() error {
-	if d.Initial <= 0 {
-		return fmt.Errorf("backoff: Decorrelated Initial %v must be positive", d.Initial)
-	}
-	if d.Max != 0 && d.Max < d.Initial {
-		return fmt.Errorf("backoff: Decorrelated Max %v is below Initial %v", d.Max, d.Initial)
-	}
-	return nil
-}
-
-func checkNonNeg(name string, d time.Duration, j Jitter) error {
-	if d < 0 {
-		return fmt.Errorf("backoff: %s %v must not be negative", name, d)
-	}
-	return j.Validate()
 }
 
 func capAt(d, limit time.Duration) time.Duration {
@@ -149,18 +104,24 @@ func capAt(d, limit time.Duration) time.Duration {
 	return d
 }
 
-// satMul multiplies without overflowing into negative durations.
+// satMul multiplies d ≥ 0 by f without overflowing into negative
+// durations; a product that is negative or NaN with a positive d (f < 0 or
+// NaN) saturates too, since Validate has reported such an f.
 func satMul(d time.Duration, f float64) time.Duration {
-	if d == 0 {
+	if d <= 0 {
 		return 0 // and not 0·Inf = NaN
 	}
 	v := float64(d) * f
-	if v >= math.MaxInt64 || math.IsNaN(v) {
+	switch {
+	case v >= math.MaxInt64 || math.IsNaN(v):
 		return math.MaxInt64
+	case v < 0:
+		return 0
 	}
 	return time.Duration(v)
 }
 
+// satAdd adds a, b ≥ 0 without overflowing.
 func satAdd(a, b time.Duration) time.Duration {
 	if a > math.MaxInt64-b {
 		return math.MaxInt64

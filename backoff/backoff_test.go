@@ -2,6 +2,8 @@ package backoff_test
 
 import (
 	"math"
+	"math/rand/v2"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -47,15 +49,126 @@ func TestSchedules(t *testing.T) {
 
 func TestDecorrelated(t *testing.T) {
 	d := backoff.Decorrelated{Initial: 10 * ms, Max: 100 * ms}
-	// u = 0 always gives Initial; u close to 1 gives about 3·prev, capped.
-	if got := d.Delay(1, 0, 0); got != 10*ms {
-		t.Fatalf("first delay %v", got)
+	tests := []struct {
+		name string
+		n    int
+		prev time.Duration
+		u    float64
+		want time.Duration
+	}{
+		{"first draw from Initial", 1, 0, 0, 10 * ms},
+		{"first draw up to 3·Initial", 1, 0, 0.5, 20 * ms},        // 10 + 0.5·(30-10)
+		{"grows from prev", 2, 20 * ms, 0.5, 35 * ms},             // 10 + 0.5·(60-10)
+		{"range clamped, not the draw", 3, 90 * ms, 0.5, 55 * ms}, // 10 + 0.5·(100-10)
+		{"high draw stays below Max", 3, 90 * ms, 0.99, 99100 * time.Microsecond},
+		{"prev past Max (a Retry-After)", 4, time.Hour, 0, 10 * ms},
 	}
-	if got := d.Delay(2, 20*ms, 0.5); got != 35*ms { // 10 + 0.5·(60-10)
-		t.Fatalf("second delay %v, want 35ms", got)
+	for _, tt := range tests {
+		if got := d.Delay(tt.n, tt.prev, tt.u); got != tt.want {
+			t.Errorf("%s: Delay(%d, %v, %v) = %v, want %v", tt.name, tt.n, tt.prev, tt.u, got, tt.want)
+		}
 	}
-	if got := d.Delay(3, 90*ms, 0.99); got != 100*ms {
-		t.Fatalf("capped delay %v", got)
+}
+
+// TestDecorrelatedSpread simulates 1000 clients that failed together, each
+// with its own random source, and checks that at no retry from 1 to 20 more
+// than 5 % of them wait exactly the same time, nor, once the schedules
+// have reached the cap (retry 8 on), within the same hundredth of Max.
+// The published formula, clamping the draw rather than the range, fails
+// the first check (about 40 % of the clients wait exactly Max from the
+// 12th retry on); it is simulated too, to show the check can fail.
+func TestDecorrelatedSpread(t *testing.T) {
+	const clients, retries = 1000, 20
+	const limit = clients * 5 / 100 // 5 %
+	s := backoff.Decorrelated{Initial: 100 * ms, Max: 2 * time.Second}
+	published := func(n int, prev time.Duration, u float64) time.Duration {
+		hi := 3 * max(prev, s.Initial)
+		return min(s.Max, s.Initial+time.Duration(u*float64(hi-s.Initial)))
+	}
+	for _, tt := range []struct {
+		name       string
+		delay      func(n int, prev time.Duration, u float64) time.Duration
+		wantSpread bool
+	}{
+		{"Decorrelated", s.Delay, true},
+		{"as published", published, false},
+	} {
+		worst, worstBucket, worstAt := spread(tt.delay, clients, retries, s.Max/100)
+		spreadOK := worst <= limit && worstBucket <= limit
+		t.Logf("%s: at most %d of %d clients wait the same delay (retry %d), %d the same hundredth of Max", tt.name, worst, clients, worstAt, worstBucket)
+		if spreadOK != tt.wantSpread {
+			t.Errorf("%s: at retry %d, %d of %d clients wait the same delay and %d the same hundredth of Max; want at most %d: %v",
+				tt.name, worstAt, worst, clients, worstBucket, limit, tt.wantSpread)
+		}
+	}
+}
+
+// spread runs the schedules of clients independent clients for retries
+// retries and returns the largest number that waited exactly the same
+// delay at one retry, the retry where that was, and the largest number
+// that waited a delay in the same bucket of width bucket at one retry from
+// the 8th on.
+func spread(delay func(int, time.Duration, float64) time.Duration, clients, retries int, bucket time.Duration) (worst, worstBucket, worstAt int) {
+	rands := make([]*rand.Rand, clients)
+	prev := make([]time.Duration, clients)
+	for i := range rands {
+		rands[i] = rand.New(rand.NewPCG(uint64(i), 2015))
+	}
+	for n := 1; n <= retries; n++ {
+		same := make(map[time.Duration]int)
+		near := make(map[time.Duration]int)
+		for i, r := range rands {
+			prev[i] = delay(n, prev[i], r.Float64())
+			same[prev[i]]++
+			near[prev[i]/bucket]++
+		}
+		for _, c := range same {
+			if c > worst {
+				worst, worstAt = c, n
+			}
+		}
+		for _, c := range near {
+			if n >= 8 {
+				worstBucket = max(worstBucket, c)
+			}
+		}
+	}
+	return worst, worstBucket, worstAt
+}
+
+// TestDecorrelatedBounds checks that every delay lies in [Initial, Max)
+// and that the schedule still grows: from the 8th retry on, the median
+// client waits more than Max/5.
+func TestDecorrelatedBounds(t *testing.T) {
+	s := backoff.Decorrelated{Initial: 100 * ms, Max: 2 * time.Second}
+	r := rand.New(rand.NewPCG(1, 2))
+	for client := 0; client < 200; client++ {
+		var prev time.Duration
+		for n := 1; n <= 30; n++ {
+			d := s.Delay(n, prev, r.Float64())
+			if d < s.Initial || d >= s.Max {
+				t.Fatalf("client %d retry %d: %v outside [%v, %v)", client, n, d, s.Initial, s.Max)
+			}
+			prev = d
+		}
+	}
+	rands := make([]*rand.Rand, 1001)
+	prev := make([]time.Duration, len(rands))
+	for i := range rands {
+		rands[i] = rand.New(rand.NewPCG(uint64(i), 7))
+	}
+	for n := 1; n <= 20; n++ {
+		for i, r := range rands {
+			prev[i] = s.Delay(n, prev[i], r.Float64())
+		}
+		if n < 8 {
+			continue
+		}
+		sorted := slices.Clone(prev)
+		slices.Sort(sorted)
+		if median := sorted[len(sorted)/2]; median <= s.Max/5 {
+			t.Errorf("retry %d: median delay %v, want above %v", n, median, s.Max/5)
+		}
 	}
 }
 
@@ -80,26 +193,82 @@ func TestValidate(t *testing.T) {
 		wantErr string
 	}{
 		{backoff.Constant{Interval: ms}, ""},
+		{backoff.Constant{}, ""}, // no wait, on purpose
 		{backoff.Constant{Interval: -ms}, "Constant Interval -1ms must not be negative"},
 		{backoff.Constant{Interval: ms, Jitter: backoff.Proportional(1.3)}, "Proportional fraction 1.3 is not in [0, 1]"},
-		{backoff.Linear{Step: -ms}, "must not be negative"},
+		{backoff.Constant{Interval: ms, Jitter: backoff.Proportional(-0.1)}, "Proportional fraction -0.1 is not in [0, 1]"},
+		{backoff.Constant{Interval: ms, Jitter: backoff.Proportional(math.NaN())}, "Proportional fraction NaN"},
+		{backoff.Linear{Step: ms}, ""},
+		{backoff.Linear{Initial: ms}, ""}, // constant, but stated
+		{backoff.Linear{Step: -ms}, "Linear Step -1ms must not be negative"},
+		{backoff.Linear{Initial: -ms, Step: ms}, "Linear Initial -1ms must not be negative"},
+		{backoff.Linear{Step: ms, Max: -ms}, "Linear Max -1ms must not be negative"},
+		{backoff.Linear{}, "Linear Initial and Step are both 0"},
+		{backoff.Linear{Max: time.Second}, "Linear Initial and Step are both 0"},
+		{backoff.Linear{Step: 10 * ms, Max: ms}, "Linear Max 1ms is below the first delay 10ms"},
+		{backoff.Linear{Step: ms, Jitter: backoff.Proportional(2)}, "Proportional fraction 2"},
+		{backoff.Exponential{Initial: ms}, ""},
+		{backoff.Exponential{Initial: ms, Max: ms, Multiplier: 1}, ""},
+		{backoff.Exponential{Max: 5 * time.Second}, "Exponential Initial is 0"},
+		{backoff.Exponential{}, "Exponential Initial is 0"},
+		{backoff.Exponential{Initial: -ms}, "Exponential Initial -1ms must not be negative"},
+		{backoff.Exponential{Initial: ms, Max: -1}, "Exponential Max -1ns must not be negative"},
+		{backoff.Exponential{Initial: 10 * ms, Max: ms}, "Exponential Max 1ms is below the first delay 10ms"},
 		{backoff.Exponential{Initial: ms, Multiplier: 0.5}, "Multiplier 0.5 must be at least 1"},
+		{backoff.Exponential{Initial: ms, Multiplier: -2}, "Multiplier -2 must be at least 1"},
 		{backoff.Exponential{Initial: ms, Multiplier: math.NaN()}, "Multiplier NaN"},
-		{backoff.Exponential{Initial: ms, Max: -1}, "Max -1ns must not be negative"},
-		{backoff.Decorrelated{}, "Initial 0s must be positive"},
-		{backoff.Decorrelated{Initial: 10 * ms, Max: ms}, "Max 1ms is below Initial 10ms"},
+		{backoff.Exponential{Initial: ms, Multiplier: math.Inf(1)}, "Multiplier +Inf"},
+		{backoff.Exponential{Initial: ms, Jitter: backoff.Proportional(1.01)}, "Proportional fraction 1.01"},
 		{backoff.Decorrelated{Initial: ms, Max: 10 * ms}, ""},
+		{backoff.Decorrelated{Initial: ms}, ""},
+		{backoff.Decorrelated{}, "Decorrelated Initial is 0"},
+		{backoff.Decorrelated{Max: 2 * time.Second}, "Decorrelated Initial is 0"},
+		{backoff.Decorrelated{Initial: -ms}, "Decorrelated Initial -1ms must not be negative"},
+		{backoff.Decorrelated{Initial: ms, Max: -ms}, "Decorrelated Max -1ms must not be negative"},
+		{backoff.Decorrelated{Initial: 10 * ms, Max: ms}, "Decorrelated Max 1ms is below the first delay 10ms"},
 	}
 	for _, tt := range tests {
 		err := tt.v.Validate()
 		if tt.wantErr == "" {
 			if err != nil {
-				t.Errorf("%+v: unexpected error %v", tt.v, err)
+				t.Errorf("%#v: unexpected error %v", tt.v, err)
 			}
 			continue
 		}
 		if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
-			t.Errorf("%+v: error %v, want it to contain %q", tt.v, err, tt.wantErr)
+			t.Errorf("%#v: error %v, want it to contain %q", tt.v, err, tt.wantErr)
+		}
+	}
+}
+
+// TestNoZeroOrNegativeByMistake checks that a strategy Validate accepts
+// waits a positive time before every retry (Constant{} aside, which says
+// so), and that a strategy it rejects still never returns a negative delay.
+func TestNoZeroOrNegativeByMistake(t *testing.T) {
+	valid := []backoff.Strategy{
+		backoff.Linear{Step: ms}, backoff.Linear{Initial: ms}, backoff.Linear{Initial: ms, Step: ms, Max: 2 * ms},
+		backoff.Exponential{Initial: ms}, backoff.Exponential{Initial: ms, Max: 5 * time.Second, Multiplier: 1},
+		backoff.Exponential{Initial: ms, Jitter: backoff.Equal}, backoff.Decorrelated{Initial: ms, Max: ms},
+		backoff.Constant{Interval: ms, Jitter: backoff.Proportional(0.5)},
+	}
+	invalid := []backoff.Strategy{
+		backoff.Constant{Interval: -time.Hour, Jitter: backoff.Full}, backoff.Linear{Initial: -time.Hour, Step: -ms},
+		backoff.Exponential{Initial: -ms, Multiplier: 3}, backoff.Exponential{Initial: ms, Multiplier: -3},
+		backoff.Exponential{Initial: ms, Multiplier: math.NaN(), Max: -1}, backoff.Decorrelated{Initial: -ms, Max: -ms},
+		backoff.Decorrelated{Initial: time.Second, Max: ms}, backoff.Constant{Interval: time.Hour, Jitter: backoff.Proportional(5)},
+	}
+	for _, u := range []float64{0, 0.25, 0.999999} {
+		for n := 1; n <= 100; n++ {
+			for _, s := range valid {
+				if d := s.Delay(n, time.Duration(n)*ms, u); d <= 0 {
+					t.Fatalf("%#v.Delay(%d, %v) = %v, want positive", s, n, u, d)
+				}
+			}
+			for _, s := range invalid {
+				if d := s.Delay(n, time.Duration(n)*ms, u); d < 0 {
+					t.Fatalf("%#v.Delay(%d, %v) = %v, negative", s, n, u, d)
+				}
+			}
 		}
 	}
 }

@@ -42,8 +42,9 @@ func Proportional(fraction float64) Jitter {
 }
 
 // Apply returns the jittered delay for d given u, a uniform random number
-// in [0, 1). It never returns a negative duration.
+// in [0, 1). It never returns a negative duration; a negative d counts as 0.
 func (j Jitter) Apply(d time.Duration, u float64) time.Duration {
+	d = max(d, 0)
 	switch j.kind {
 	case full:
 		return time.Duration(u * float64(d))

@@ -1,6 +1,8 @@
 // Package ratelimit reads what a server says about a client's quota, in
 // every common form, and paces requests so a client slows down before it
-// is refused rather than after.
+// is refused rather than after. [Adaptive] learns the rate of a server
+// that says nothing and only answers 429 (nginx's limit_req), as the AWS
+// SDKs' adaptive retry mode does.
 //
 // Parse understands the IETF fields (RateLimit and RateLimit-Policy as
 // structured fields, draft-ietf-httpapi-ratelimit-headers-07 and later, and

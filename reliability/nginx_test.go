@@ -16,6 +16,7 @@ import (
 
 	"github.com/rebound-go/rebound"
 	"github.com/rebound-go/rebound/breaker"
+	"github.com/rebound-go/rebound/ratelimit"
 )
 
 // startNginx runs a real nginx on a free loopback port with the given
@@ -192,5 +193,62 @@ func TestNginxRetryAfterSpreadsRetries(t *testing.T) {
 	t.Logf("8 callers × 25 calls against 50 r/s: %d of 200 succeeded; %d of %d retries got in", ok.Load(), retriesIn.Load(), retries.Load())
 	if retriesIn.Load()*10 < retries.Load() {
 		t.Errorf("%d of %d retries got in: the retries still arrive together", retriesIn.Load(), retries.Load())
+	}
+}
+
+// A host that refuses with 429 and no rate-limit headers (nginx limit_req
+// at 50 r/s): with Config.LearnRate the client learns the rate from the
+// refusals and sends at it, so nearly every call succeeds within its
+// deadline and few requests are refused.
+func TestNginxLearntRate(t *testing.T) {
+	t.Parallel()
+	base := startNginx(t,
+		`limit_req_zone $binary_remote_addr zone=one:1m rate=50r/s; limit_req_status 429;`,
+		`location /limited { limit_req zone=one; try_files /ok.txt =404; }`)
+	tr := &http.Transport{MaxIdleConnsPerHost: 8}
+	defer tr.CloseIdleConnections()
+	var sent, refused atomic.Int64
+	rt, err := rebound.NewTransport(tr, rebound.Config{
+		Policy:    rebound.Policy{Attempts: rebound.Unlimited},
+		LearnRate: &ratelimit.AdaptiveSettings{},
+		OnEvent: func(_ context.Context, e rebound.Event) {
+			if e.Kind == rebound.EventAttemptDone {
+				sent.Add(1)
+				if e.Status == http.StatusTooManyRequests {
+					refused.Add(1)
+				}
+			}
+		}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := &http.Client{Transport: rt}
+	var wg sync.WaitGroup
+	var ok, calls atomic.Int64
+	for range 8 {
+		wg.Go(func() {
+			for range 25 {
+				calls.Add(1)
+				ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+				req, _ := http.NewRequestWithContext(ctx, "GET", base+"/limited", nil)
+				resp, err := c.Do(req)
+				if err == nil {
+					io.Copy(io.Discard, resp.Body)
+					resp.Body.Close()
+					if resp.StatusCode == 200 {
+						ok.Add(1)
+					}
+				}
+				cancel()
+			}
+		})
+	}
+	wg.Wait()
+	success := float64(ok.Load()) / float64(calls.Load())
+	share := float64(refused.Load()) / float64(max(sent.Load(), 1))
+	t.Logf("8 callers × 25 calls against limit_req 50 r/s: %.1f %% succeeded; %d of %d requests refused (%.1f %%)",
+		100*success, refused.Load(), sent.Load(), 100*share)
+	if success < 0.95 || share >= 0.10 {
+		t.Errorf("success %.1f %%, refused %.1f %%; want ≥ 95 %% and < 10 %%", 100*success, 100*share)
 	}
 }
