@@ -37,7 +37,17 @@ func (c *call) attempt(ctx context.Context, n int) attemptResult {
 		}
 	}
 	c.seq++
+	c.handOver(c.seq)
 	return c.send(ctx, ctx, n, 0, c.seq, &p)
+}
+
+// handOver notes that attempt seq takes the caller's own body to the
+// transport, which then closes it (attempt 1, when the body is not
+// recorded). It runs on the caller's goroutine.
+func (c *call) handOver(seq int) {
+	if seq == 1 && (c.body.mode == viaGetBody || c.body.mode == passthrough) {
+		c.body.sent = true
+	}
 }
 
 // refuse reports a refusal: the attempt was not sent.
@@ -54,6 +64,17 @@ func (c *call) refuse(ctx context.Context, n, k int, err error) attemptResult {
 // another copy wins; call is the caller's, for the deadline.
 func (c *call) send(ctx, call context.Context, n, k, seq int, p *permit) attemptResult {
 	defer c.abort(p, breaker.Failure) // only if the RoundTripper panics
+	var req *http.Request
+	if c.op == nil {
+		r, err := c.body.request(ctx, c.req, seq)
+		if err != nil {
+			// The body cannot go again (past the cap once the previous
+			// transport let go of it, or GetBody failed): not sent.
+			c.abort(p, breaker.Ignore)
+			return c.refuse(call, n, k, err)
+		}
+		req = r
+	}
 	if k == 0 && c.held != nil {
 		// The retry is going out: the answer kept in case it was refused
 		// is now spent. Discard it first, so its connection can carry the
@@ -77,7 +98,7 @@ func (c *call) send(ctx, call context.Context, n, k, seq int, p *permit) attempt
 		c.g.inflight.Add(1)
 		p.counted = true
 	}
-	resp, err := c.roundTrip(actx, seq)
+	resp, err := c.roundTrip(actx, req, seq)
 	if resp != nil && c.t != nil && c.t.bufferResp > 0 {
 		if err = bufferBody(resp, c.t.bufferResp); err != nil {
 			resp = nil
@@ -119,17 +140,14 @@ func (c *call) send(ctx, call context.Context, n, k, seq int, p *permit) attempt
 	return attemptResult{resp: resp, err: err}
 }
 
-// roundTrip is the send itself: the wrapped RoundTripper, or Runner's op.
-func (c *call) roundTrip(ctx context.Context, seq int) (*http.Response, error) {
+// roundTrip is the send itself: the wrapped RoundTripper with r, or
+// Runner's op.
+func (c *call) roundTrip(ctx context.Context, r *http.Request, seq int) (*http.Response, error) {
 	if seq > 1 {
 		ctx = context.WithValue(ctx, resendKey{}, seq-1)
 	}
 	if c.op != nil {
 		return nil, c.op(ctx)
-	}
-	r, err := c.body.request(ctx, c.req, seq)
-	if err != nil {
-		return nil, err
 	}
 	if ctx != r.Context() {
 		r = r.WithContext(ctx)

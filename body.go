@@ -57,20 +57,15 @@ func prepareBody(req *http.Request, maxBuffer int64, retrier Retrier, hedged boo
 }
 
 // request returns the request for attempt seq (from 1). It never changes
-// req. For a recorded body it first waits, within ctx, until the
-// previous attempt's transport has let go of the body. Hedged copies call
-// it at once: it changes nothing in b but for attempt 1, which is always
-// made on the caller's goroutine.
+// req, nor b: hedged copies call it at once. For a recorded body it first
+// waits, within ctx, until the previous attempt's transport has let go of
+// the body.
 func (b *replayBody) request(ctx context.Context, req *http.Request, seq int) (*http.Request, error) {
 	switch b.mode {
-	case noBody:
-		return req, nil
-	case passthrough: // never hedged
-		b.sent = true
+	case noBody, passthrough:
 		return req, nil
 	case viaGetBody:
 		if seq == 1 {
-			b.sent = true
 			return req, nil
 		}
 		body, err := req.GetBody()

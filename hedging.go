@@ -19,11 +19,11 @@ type copyResult struct {
 // maxCopies bounds hedge.Settings.Copies (it validates to at most 16).
 const maxCopies = 16
 
-// hedgeGroup is one hedged try. The first copy runs on the caller's
-// goroutine; it alone decides whether the try is sent at all, and only
-// once it is admitted do other copies go out, each on a goroutine of its
-// own, at once (parallel) or whenever the delay passes with no good
-// answer. A copy a guard refuses is simply not sent: it never settles the
+// hedgeGroup is one hedged try. The first copy's admission, on the
+// caller's goroutine, decides whether the try is sent at all; once it is
+// admitted, every copy goes out on a goroutine of its own: the first at
+// once, the others at once too (parallel) or whenever the delay passes
+// with no good answer. A copy a guard refuses is simply not sent: it never settles the
 // group and never cancels a copy in flight. The first good answer wins;
 // the other copies are cancelled, and whatever they still answer is
 // drained by their own goroutines, so the caller never waits for a loser.
@@ -41,6 +41,7 @@ type hedgeGroup struct {
 	done     [maxCopies]bool
 	win      *copyResult
 	last     *copyResult // the latest failure, while no copy has won
+	refused  error       // why the first copy was not sent, if it was not
 	decided  chan struct{}
 	timer    *time.Timer
 	delay    time.Duration // the wait before the copy the timer will start
@@ -49,20 +50,27 @@ type hedgeGroup struct {
 
 // hedge makes try n as a hedged group and returns its answer: the winner,
 // the last failure when every copy sent failed, or the first copy's
-// refusal when it was not sent.
+// refusal when it was not sent. Every copy runs on a goroutine of its
+// own, so that the caller returns with the winner even when a loser's
+// RoundTripper does not heed its cancellation.
 func (c *call) hedge(ctx context.Context, n int) attemptResult {
-	var p permit
+	p := new(permit)
 	if c.g.admits {
-		if err := c.admit(ctx, n, 0, &p); err != nil {
+		if err := c.admit(ctx, n, 0, p); err != nil {
 			return c.refuse(ctx, n, 0, err)
 		}
 	}
+	if c.held != nil { // the try is going out: the answer kept is spent
+		discard(c.held, c.drain)
+		c.held = nil
+	}
+	c.seq++
+	seq := c.seq
+	c.handOver(seq)
 	g := &hedgeGroup{c: *c, ctx: ctx, n: n, copies: c.g.hedge.MaxCopies(), decided: make(chan struct{})}
 	cctx, cancel := context.WithCancelCause(ctx)
 	p.cancels[0] = func() { cancel(nil) }
 	g.mu.Lock()
-	g.c.seq++
-	seq := g.c.seq
 	g.cancels[0] = cancel
 	g.launched, g.inflight = 1, 1
 	if d := g.c.g.hedge.NextDelay(g.c.g.latencies); d > 0 {
@@ -73,15 +81,16 @@ func (c *call) hedge(ctx context.Context, n int) attemptResult {
 		}
 	}
 	g.unlock()
-
-	a := g.c.send(cctx, ctx, n, 0, seq, &p)
-	g.complete(copyResult{k: 0, attemptResult: a, cancel: cancel})
+	go func() {
+		a := g.c.send(cctx, ctx, n, 0, seq, p)
+		g.complete(copyResult{k: 0, attemptResult: a, cancel: cancel})
+	}()
 	<-g.decided
 	g.mu.Lock()
 	if g.timer != nil {
 		g.timer.Stop()
 	}
-	c.seq, c.held, c.body.sent = g.c.seq, g.c.held, g.c.body.sent
+	c.seq = g.c.seq
 	g.mu.Unlock()
 	return g.result()
 }
@@ -179,6 +188,9 @@ func (g *hedgeGroup) complete(r copyResult) {
 		drop = &r
 	case r.refused != nil:
 		// Not sent: it neither wins nor fails the group.
+		if r.k == 0 {
+			g.refused = r.refused
+		}
 	case good:
 		g.win = &r
 		drop, g.last = g.last, nil
@@ -191,8 +203,8 @@ func (g *hedgeGroup) complete(r copyResult) {
 	default:
 		drop, g.last = g.last, &r
 	}
-	if !g.settled && g.inflight == 0 && g.last != nil {
-		g.settle() // every copy sent has failed: back to the loop now
+	if !g.settled && g.inflight == 0 {
+		g.settle() // every copy sent has failed, or none was sent: back to the loop now
 	}
 	g.mu.Unlock()
 	if drop != nil && drop.refused == nil {
@@ -216,6 +228,9 @@ func (g *hedgeGroup) result() attemptResult {
 	r := g.win
 	if r == nil {
 		r = g.last
+	}
+	if r == nil { // no copy was sent
+		return attemptResult{refused: g.refused}
 	}
 	if r.resp == nil {
 		r.cancel(nil)
