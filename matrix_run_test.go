@@ -398,10 +398,20 @@ func (c *mxCell) check(r *mxResult, events bool) {
 // one of the call's attempts (or the Fallback's), whole when it was
 // healthy (answer-intact); never an error in place of the last answer in
 // hand, nor in place of a 200 (refused-won).
+// cutShort reports an answer whose body the server cut short while
+// Config.BufferResponse read it inside the attempt: not an answer in hand
+// but the attempt's error.
+func (c *mxCell) cutShort(a *mxAttempt) bool {
+	return c.spec.has("buffer-response") && c.spec.fault.name == "truncated" && c.seenOf(a.id).faulty
+}
+
 func (c *mxCell) checkAnswer(r *mxResult, attempts []*mxAttempt) {
 	label := r.call.label
 	var last, good *mxAttempt // the last answer in hand, and a 200, before the call returned
 	for _, a := range attempts {
+		if c.cutShort(a) {
+			continue // its body was read inside the attempt, and failed it
+		}
 		if a.early && (last == nil || a.end > last.end) {
 			last = a
 		}

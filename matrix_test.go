@@ -17,6 +17,7 @@ import (
 	"github.com/rebound-go/rebound/faults"
 	"github.com/rebound-go/rebound/hedge"
 	"github.com/rebound-go/rebound/internal/leaktest"
+	"github.com/rebound-go/rebound/limit"
 	"github.com/rebound-go/rebound/ratelimit"
 	"github.com/rebound-go/rebound/throttle"
 )
@@ -74,6 +75,34 @@ var mxFeatures = []mxFeature{
 	{"attempt-timeout", "AttemptTimeout", func(c *rebound.Config) { c.AttemptTimeout = mxAttemptTimeout }},
 	{"fallback", "Fallback", func(c *rebound.Config) { c.Fallback = mxFallback }},
 	{"idempotency-key", "IdempotencyKey", func(c *rebound.Config) { c.IdempotencyKey = rebound.NewIdempotencyKey }},
+	{"ride-out", "Breaker", func(c *rebound.Config) {
+		c.Breaker = &breaker.Settings{ConsecutiveFailures: 2, OpenTimeout: mxOpen, MaxOpenTimeout: mxOpen, HalfOpenProbes: 1,
+			MaxWaiting: 64, MaxWait: 2 * mxOpen, RampUp: mxOpen / 4}
+	}},
+	{"rate-limit", "RateLimit", func(c *rebound.Config) { c.RateLimit = &mxRate{every: time.Millisecond} }},
+	{"adaptive-limit", "Limit", func(c *rebound.Config) { c.Limit = &limit.Settings{MaxWait: 100 * time.Millisecond} }},
+	{"learnt-rate", "LearnRate", func(c *rebound.Config) { c.LearnRate = &ratelimit.AdaptiveSettings{} }},
+	{"buffer-response", "BufferResponse", func(c *rebound.Config) { c.BufferResponse = 1 << 16 }},
+}
+
+// mxRate is a client-side rate limit for Config.RateLimit: one request
+// every every, waiting within the context.
+type mxRate struct {
+	every time.Duration
+	mu    sync.Mutex
+	next  time.Time
+}
+
+func (r *mxRate) Wait(ctx context.Context) error {
+	r.mu.Lock()
+	now := time.Now()
+	at := r.next
+	if at.Before(now) {
+		at = now
+	}
+	r.next = at.Add(r.every)
+	r.mu.Unlock()
+	return mxSleep(ctx, at.Sub(now))
 }
 
 // mxFallback answers a failed call with a response of its own, marked so
@@ -196,7 +225,7 @@ func mxSpecs() []mxSpec {
 // TestCompositionMatrix checks the invariants of docs/DESIGN.md §4 for
 // every feature alone and every pair of features, under every fault kind
 // of package faults, for GET and POST (with and without GetBody), over
-// HTTP/1.1 and HTTP/2: 64 feature sets × 8 faults × 3 methods × 2
+// HTTP/1.1 and HTTP/2: 133 feature sets × 8 faults × 3 methods × 2
 // protocols. A cell makes three calls through a Transport of its own over
 // a tracking transport: A, whose body the caller holds open while B runs;
 // B; then C. The fault strikes A's first attempt and all of B's (every
