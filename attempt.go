@@ -84,7 +84,7 @@ func (c *call) send(ctx, call context.Context, n, k, seq int, p *permit) attempt
 	}
 	actx := ctx
 	if c.g.timeout > 0 || c.g.fraction > 0 {
-		actx, p.cancels[1] = c.g.attemptContext(ctx)
+		actx, p.cancel = c.g.attemptContext(ctx)
 	}
 	var start time.Time // after the guards: a latency is the server's, not ours
 	timed := c.obs.active() || c.g.latencies != nil
@@ -132,7 +132,7 @@ func (c *call) send(ctx, call context.Context, n, k, seq int, p *permit) attempt
 		}
 	}
 	p.settled = true
-	if resp != nil && (p.slot || p.cancels[0] != nil || p.cancels[1] != nil) {
+	if resp != nil && (p.slot || p.cause != nil || p.cancel != nil) {
 		resp.Body = releaseOnClose(resp.Body, c, *p)
 	} else {
 		c.release(p)
@@ -234,10 +234,11 @@ func (b *releaseBody) Close() error {
 		if b.p.slot {
 			b.g.bulkhead.Done()
 		}
-		for _, cancel := range b.p.cancels {
-			if cancel != nil {
-				cancel()
-			}
+		if b.p.cancel != nil {
+			b.p.cancel()
+		}
+		if b.p.cause != nil {
+			b.p.cause(nil)
 		}
 	}
 	return err

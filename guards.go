@@ -93,11 +93,12 @@ type permit struct {
 	ticket      breaker.Ticket
 	broken      bool // a breaker ticket is held
 	limitTicket limit.Ticket
-	limited     bool // an adaptive limit ticket is held
-	counted     bool // counted in the host's attempts in flight
-	slot        bool // a bulkhead slot is held
-	cancels     [2]context.CancelFunc
-	settled     bool // the attempt ended normally; nothing left to abort
+	limited     bool                    // an adaptive limit ticket is held
+	counted     bool                    // counted in the host's attempts in flight
+	slot        bool                    // a bulkhead slot is held
+	cause       context.CancelCauseFunc // a hedged copy's context
+	cancel      context.CancelFunc      // the attempt timeout's context
+	settled     bool                    // the attempt ended normally; nothing left to abort
 }
 
 // admit runs an attempt through the stages in order. On a refusal it
@@ -182,11 +183,13 @@ func (c *call) release(p *permit) {
 		p.slot = false
 		c.g.bulkhead.Done()
 	}
-	for i, cancel := range p.cancels {
-		if cancel != nil {
-			cancel()
-			p.cancels[i] = nil
-		}
+	if p.cancel != nil {
+		p.cancel()
+		p.cancel = nil
+	}
+	if p.cause != nil {
+		p.cause(nil)
+		p.cause = nil
 	}
 }
 

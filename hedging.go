@@ -28,7 +28,8 @@ const maxCopies = 16
 // the other copies are cancelled, and whatever they still answer is
 // drained by their own goroutines, so the caller never waits for a loser.
 type hedgeGroup struct {
-	c      call // the caller's call, copied: the copies' goroutines share it
+	c      call   // the caller's call, copied: the copies' goroutines share it
+	first  permit // what the first copy holds
 	ctx    context.Context
 	n      int
 	copies int
@@ -54,9 +55,9 @@ type hedgeGroup struct {
 // own, so that the caller returns with the winner even when a loser's
 // RoundTripper does not heed its cancellation.
 func (c *call) hedge(ctx context.Context, n int) attemptResult {
-	p := new(permit)
+	g := &hedgeGroup{ctx: ctx, n: n, copies: c.g.hedge.MaxCopies(), decided: make(chan struct{})}
 	if c.g.admits {
-		if err := c.admit(ctx, n, 0, p); err != nil {
+		if err := c.admit(ctx, n, 0, &g.first); err != nil {
 			return c.refuse(ctx, n, 0, err)
 		}
 	}
@@ -67,9 +68,9 @@ func (c *call) hedge(ctx context.Context, n int) attemptResult {
 	c.seq++
 	seq := c.seq
 	c.handOver(seq)
-	g := &hedgeGroup{c: *c, ctx: ctx, n: n, copies: c.g.hedge.MaxCopies(), decided: make(chan struct{})}
+	g.c = *c
 	cctx, cancel := context.WithCancelCause(ctx)
-	p.cancels[0] = func() { cancel(nil) }
+	g.first.cause = cancel
 	g.mu.Lock()
 	g.cancels[0] = cancel
 	g.launched, g.inflight = 1, 1
@@ -81,10 +82,7 @@ func (c *call) hedge(ctx context.Context, n int) attemptResult {
 		}
 	}
 	g.unlock()
-	go func() {
-		a := g.c.send(cctx, ctx, n, 0, seq, p)
-		g.complete(copyResult{k: 0, attemptResult: a, cancel: cancel})
-	}()
+	go g.sendFirst(cctx, seq)
 	<-g.decided
 	g.mu.Lock()
 	if g.timer != nil {
@@ -93,6 +91,12 @@ func (c *call) hedge(ctx context.Context, n int) attemptResult {
 	c.seq = g.c.seq
 	g.mu.Unlock()
 	return g.result()
+}
+
+// sendFirst sends the first copy, already admitted, on its own goroutine.
+func (g *hedgeGroup) sendFirst(ctx context.Context, seq int) {
+	a := g.c.send(ctx, g.ctx, g.n, 0, seq, &g.first)
+	g.complete(copyResult{k: 0, attemptResult: a, cancel: g.cancels[0]})
 }
 
 // fire is the timer's callback: the earlier copies are slow, send another.
@@ -161,7 +165,7 @@ func (g *hedgeGroup) runCopy(ctx context.Context, cancel context.CancelCauseFunc
 	c.seq++
 	seq := c.seq
 	g.mu.Unlock()
-	p.cancels[0] = func() { cancel(nil) }
+	p.cause = cancel
 	if c.obs.active() {
 		c.emit(g.ctx, Event{Kind: EventHedgeSent, Attempt: g.n, Hedge: k, Delay: delay})
 	}
