@@ -88,11 +88,16 @@
 //
 // # Caveats
 //
-//   - Go's http.Transport silently retries a replayable request (GET,
-//     HEAD, OPTIONS, TRACE, or one with an Idempotency-Key) once when a
-//     reused connection fails before the first response byte, so a
-//     server-side reset may be seen twice by the server and not at all by
-//     the client. Use POST or fresh connections when counts must match.
+//   - Go's http.Transport silently resends a replayable request (GET,
+//     HEAD, OPTIONS, TRACE, or one with an Idempotency-Key, whose body is
+//     nil or has GetBody) when a reused connection fails before the first
+//     response byte, on another connection, and again as long as it
+//     picks reused ones. A server-side Reset keyed on the request's
+//     headers meets every resend: the server may see one such request
+//     once per idle connection of the client, closing them all, and the
+//     client none of it. Use POST, fresh connections, or a request body
+//     without GetBody (net/http does not resend those) when counts must
+//     match.
 //   - A server-side Reset is a TCP reset only on a TCP connection; on
 //     another net.Conn (an in-memory listener) it is a plain close.
 //   - Server-side faults need an HTTP/1 connection that can be hijacked;

@@ -2,6 +2,7 @@ package faults
 
 import (
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"sync"
@@ -24,7 +25,9 @@ type Server struct {
 }
 
 // NewServer starts a Server on a loopback port that serves next through
-// in; a nil in injects nothing and only counts.
+// in; a nil in injects nothing and only counts, and a nil next answers
+// every request that gets past the faults with 200 and the body "ok", as
+// the `rebound faults` command does.
 func NewServer(in *Injector, next http.Handler) (*Server, error) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -37,11 +40,15 @@ func NewServer(in *Injector, next http.Handler) (*Server, error) {
 }
 
 // StartServer serves next through in on ln, which the Server owns and
-// closes; a nil in injects nothing and only counts. Use it for a fixed
-// address or an in-memory listener.
+// closes; a nil in injects nothing and only counts, and a nil next
+// answers 200 "ok" (see NewServer). Use it for a fixed address or an
+// in-memory listener.
 func StartServer(ln net.Listener, in *Injector, next http.Handler) *Server {
 	if in == nil {
 		in = new(Injector)
+	}
+	if next == nil {
+		next = okHandler
 	}
 	s := &Server{URL: "http://" + ln.Addr().String(), in: in}
 	h := in.Handler(next)
@@ -56,6 +63,12 @@ func StartServer(ln net.Listener, in *Injector, next http.Handler) *Server {
 	s.wg.Go(func() { _ = s.srv.Serve(ln) })
 	return s
 }
+
+// okHandler answers 200 "ok": a Server's handler when none is given.
+var okHandler = http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	_, _ = io.WriteString(w, "ok")
+})
 
 func (s *Server) connState(_ net.Conn, state http.ConnState) {
 	switch state {

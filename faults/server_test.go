@@ -165,3 +165,28 @@ func TestServerWithoutInjector(t *testing.T) {
 	}
 	srv.Close() // a second Close is harmless
 }
+
+// A Server given no handler answers 200 "ok" on every path, as the
+// `rebound faults` command does, rather than http.DefaultServeMux's 404.
+func TestFaultsServerWithoutHandler(t *testing.T) {
+	checkLeaks(t)
+	s := faults.Scenario{Faults: []faults.Fault{{Kind: faults.Status, Rate: 0.5, Status: 503}}}
+	srv, client := loopback(t, s, nil)
+	codes := map[int]int{}
+	for _, path := range []string{"/", "/a", "/b/c?d=e", "/health", "/x", "/y", "/z", "/w"} {
+		resp, body, err := get(t.Context(), client, srv.URL+path)
+		if err != nil {
+			t.Fatalf("GET %s: %v", path, err)
+		}
+		codes[resp.StatusCode]++
+		if resp.StatusCode == http.StatusOK && body != "ok" {
+			t.Errorf("GET %s: 200 with body %q, want \"ok\"", path, body)
+		}
+		if resp.StatusCode != http.StatusOK && resp.StatusCode != http.StatusServiceUnavailable {
+			t.Errorf("GET %s: status %d, want 200 or the injected 503", path, resp.StatusCode)
+		}
+	}
+	if st := srv.Stats(); st.Forwarded != int64(codes[200]) || codes[200] == 0 {
+		t.Errorf("%d answers 200 of %d forwarded (%v): want every forwarded request answered 200", codes[200], st.Forwarded, codes)
+	}
+}

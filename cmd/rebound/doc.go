@@ -4,24 +4,48 @@
 //
 // Usage:
 //
-//	rebound get|head|post|put|delete [flags] URL   a resilient fetch, like curl
-//	rebound faults [flags]                         a fault-injecting HTTP server
-//	rebound lab [flags]                            clients side by side against faults
-//	rebound help [command]                         usage, or a command's flags
+//	rebound get|head|post|put|patch|delete [flags] URL   a resilient fetch, like curl
+//	rebound faults [flags]                               a fault-injecting HTTP server
+//	rebound lab [flags]                                  clients side by side against faults
+//	rebound version                                      the version
+//	rebound help [command]                               usage, or a command's flags
 //
 // # Fetch
 //
-// rebound get (head, post, put, delete) sends one request through a rebound
-// Transport and writes the response body to standard output: -H 'K: V'
-// adds a header, -d STRING, -d @FILE or -d @- (standard input) sends a
-// body, -attempts, -backoff (exp:100ms:5s, const:1s, linear:1s…),
-// -attempt-timeout and -timeout shape the retries, -idempotent adds an
-// Idempotency-Key so a POST may be retried, -i prints the status line and
-// headers, -L follows redirects, and -v prints the attempt log to standard
-// error. The log never holds a header value or a URL password.
+// rebound get (head, post, put, patch, delete) sends one request through a
+// rebound Client and writes the response body to standard output, with
+// curl's habits: a URL without a scheme means http://; -o FILE writes the
+// body to a file; -H 'K: V' adds a header; -d STRING, -d @FILE or -d @-
+// (standard input) sends a body; -X METHOD, -u USER:PASSWORD and -A AGENT
+// set the method, basic authentication and User-Agent (by default
+// rebound/VERSION); -i prints the status line and headers; -L follows
+// redirects; -f writes no body for a 4xx or 5xx; -s and -S silence messages
+// and bring error messages back. curl's long names (--output, --fail,
+// --write-out…) work too.
 //
-// The exit status is 0 for a 2xx or 3xx, 1 for a 4xx or 5xx after
-// retries, 2 for a network or other error, 64 for a bad command line.
+// -attempts, -backoff (exp:100ms:5s, const:1s, linear:1s…), -max-retry-after,
+// -attempt-timeout, -timeout and -hedge shape the retries; -idempotent adds an
+// Idempotency-Key so a POST or PATCH may be retried. Each response body of
+// up to 8 MiB is read inside its attempt (rebound.Config.BufferResponse), so
+// a body cut short is retried and the output is written only once whole; -N
+// streams it instead.
+//
+// -v prints each attempt, its outcome and each wait to standard error as
+// they happen (through rebound.Config.OnEvent), and why a failure was not
+// retried ("POST 503: not idempotent; add -idempotent"); on a terminal,
+// each retry prints one line even without -v. Nothing printed holds a
+// header value, a URL password or a query parameter's value.
+//
+// -w FORMAT prints curl-style variables after the call (%{http_code},
+// %{num_attempts}, %{num_retries}, %{time_total}, %{size_download},
+// %{url_effective}, %{errormsg}, %{reason}, %{json}…; rebound help get
+// lists them) and --json prints the same as one JSON object, with each
+// attempt, to standard error.
+//
+// The exit status is 0 for a 2xx or 3xx; 1 for a 4xx or 5xx after
+// retries, 22 with -f (as curl); 2 for a network or other error, a body
+// cut short included; 64 for a bad command line; 130 when interrupted
+// (Ctrl-C) and 143 when terminated.
 //
 // # Faults
 //
@@ -33,11 +57,14 @@
 //
 // # Lab
 //
-// rebound lab runs one workload (2000 GETs, 32 at a time) through plain
-// net/http, a hand-written retry loop, rebound, and rebound with its
-// overload guards, each against its own embedded fault server with the same
-// faults, and prints for each client the success rate, the requests the
-// server saw per call, latency percentiles, the connections the server
-// accepted and the wall time. It writes the same, with a latency chart and
-// per-second timelines, to a self-contained HTML report (-report).
+// rebound lab runs one workload (2000 GETs at 200 a second, each call
+// starting when due) through plain net/http, a hand-written retry loop,
+// rebound, and rebound+guards (rebound.Recommended()), each against its
+// own embedded fault server with the same faults, and prints for each
+// client the success rate, the requests the server saw per call, latency
+// percentiles, the connections the server accepted, the server's load
+// during the outage and in its busiest second after it, and the wall
+// time. It writes the same, with charts, to a self-contained HTML report
+// (-report); -json and -csv print the figures for machines, and -target
+// runs the clients against your own server.
 package main

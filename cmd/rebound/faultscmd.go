@@ -7,7 +7,6 @@ import (
 	"io"
 	"maps"
 	"net"
-	"net/http"
 	"slices"
 	"strings"
 	"time"
@@ -61,9 +60,10 @@ func serveFaults(ctx context.Context, args []string, e *env) int {
 		fmt.Fprintf(e.stderr, "rebound faults: %v\n", err)
 		return exitError
 	}
-	srv := faults.StartServer(ln, in, http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
-		_, _ = io.WriteString(w, "ok")
-	}))
+	if !loopbackOnly(ln.Addr()) {
+		fmt.Fprintf(e.stderr, "rebound faults: warning: listening on %s, beyond loopback: anyone who can reach this machine can use this server; -addr 127.0.0.1:PORT keeps it local\n", ln.Addr())
+	}
+	srv := faults.StartServer(ln, in, nil) // 200 "ok" past the faults
 	fmt.Fprintf(e.stdout, "rebound faults: serving %s\nfaults: %s\n", srv.URL, lab.Describe(s))
 	if o.duration > 0 {
 		var cancel context.CancelFunc
@@ -74,6 +74,18 @@ func serveFaults(ctx context.Context, args []string, e *env) int {
 	srv.Close()
 	fmt.Fprint(e.stdout, formatStats(srv.Stats()))
 	return exitOK
+}
+
+// loopbackOnly reports whether addr can be reached from this machine
+// alone: a loopback IP address, or a Unix socket.
+func loopbackOnly(addr net.Addr) bool {
+	switch a := addr.(type) {
+	case *net.TCPAddr:
+		return a.IP.IsLoopback()
+	case *net.UnixAddr:
+		return true
+	}
+	return false
 }
 
 // flagSet returns a function that reports whether the named flag was given.

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"io"
+	"net"
 	"net/http"
 	"strings"
 	"testing"
@@ -62,6 +63,34 @@ func TestFaultsDuration(t *testing.T) {
 	code, out, errOut := runCmd(t, "", "faults", "-addr", "127.0.0.1:0", "-duration", "1ms")
 	if code != 0 || !strings.Contains(out, "requests 0") {
 		t.Errorf("exit %d, stdout %q, stderr %q", code, out, errOut)
+	}
+	if errOut != "" {
+		t.Errorf("on loopback, stderr %q: want no warning", errOut)
+	}
+}
+
+// Listening beyond loopback is worth a warning: the server answers
+// whoever reaches it.
+func TestFaultsWarnsBeyondLoopback(t *testing.T) {
+	code, _, errOut := runCmd(t, "", "faults", "-addr", "0.0.0.0:0", "-duration", "1ms")
+	if code != 0 || !strings.Contains(errOut, "warning: listening on") || !strings.Contains(errOut, "beyond loopback") {
+		t.Errorf("-addr 0.0.0.0:0: exit %d, stderr %q: want a warning", code, errOut)
+	}
+	for _, tc := range []struct {
+		addr net.Addr
+		want bool
+	}{
+		{&net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 8080}, true},
+		{&net.TCPAddr{IP: net.IPv4(127, 1, 2, 3)}, true},
+		{&net.TCPAddr{IP: net.IPv6loopback}, true},
+		{&net.TCPAddr{IP: net.IPv4zero}, false},
+		{&net.TCPAddr{IP: net.IPv6unspecified}, false},
+		{&net.TCPAddr{IP: net.IPv4(192, 168, 1, 10)}, false},
+		{&net.UnixAddr{Name: "/tmp/s", Net: "unix"}, true},
+	} {
+		if got := loopbackOnly(tc.addr); got != tc.want {
+			t.Errorf("loopbackOnly(%v) = %v, want %v", tc.addr, got, tc.want)
+		}
 	}
 }
 

@@ -2,146 +2,238 @@ package main
 
 import (
 	"context"
-	"flag"
+	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
-	"net/url"
 	"strings"
 	"time"
 
 	"github.com/rebound-go/rebound"
-	"github.com/rebound-go/rebound/hedge"
 )
 
-// fetchOptions are the flags of get, head, post, put and delete.
-type fetchOptions struct {
-	headers        stringList
-	data           string
-	attempts       int
-	backoff        string
-	attemptTimeout time.Duration
-	timeout        time.Duration
-	idempotent     bool
-	verbose        bool
-	include        bool
-	follow         bool
-	hedge          time.Duration
+// fetchCall is one run of get, head, post, put, patch or delete: what
+// the command line made, ready to send.
+type fetchCall struct {
+	cmd  string
+	o    *fetchOptions
+	e    *env
+	cfg  rebound.Config
+	spec requestSpec
+	wo   writeOut // nil without -w
+	rep  *reporter
+	x    explainer
 }
 
-func fetchFlags(cmd string, w io.Writer) (*flag.FlagSet, *fetchOptions) {
-	o := new(fetchOptions)
-	fs := newFlagSet(cmd, fetchUsage(cmd), w)
-	fs.Var(&o.headers, "H", "request header `K: V` (repeatable)")
-	fs.StringVar(&o.data, "d", "", "request body: `STRING`, @FILE, or @- for standard input")
-	fs.IntVar(&o.attempts, "attempts", 0, "attempts in all, the first included; 0 means rebound's default (3), -1 no limit but -timeout")
-	fs.StringVar(&o.backoff, "backoff", "", backoffHelp)
-	fs.DurationVar(&o.attemptTimeout, "attempt-timeout", 0, "bound on each attempt, reading the body included (0: none)")
-	fs.DurationVar(&o.timeout, "timeout", 0, "bound on the whole call, retries and waits included (0: none)")
-	fs.BoolVar(&o.idempotent, "idempotent", false, "send an Idempotency-Key (unless -H gives one), so a POST may be retried after it reached the server")
-	fs.BoolVar(&o.verbose, "v", false, "print the attempt log to standard error (never header values nor URL passwords)")
-	fs.BoolVar(&o.include, "i", false, "print the response's status line and headers before its body")
-	fs.BoolVar(&o.follow, "L", false, "follow redirects")
-	fs.DurationVar(&o.hedge, "hedge", 0, "send a second copy of an idempotent request that has not answered within `DELAY`; the first good answer wins (0: none)")
-	return fs, o
-}
-
-// fetch runs `rebound get|head|post|put|delete [flags] URL`.
+// fetch runs `rebound get|head|post|put|patch|delete [flags] URL`.
 func fetch(ctx context.Context, cmd string, args []string, e *env) int {
 	fs, o := fetchFlags(cmd, e.stderr)
 	pos, err := parseArgs(fs, args)
 	if code := parseStatus(err); code >= 0 {
 		return code
 	}
-	if len(pos) != 1 {
-		return usageError(e.stderr, cmd, "want one URL, have %d arguments", len(pos))
+	c, err := newFetchCall(cmd, o, pos, e)
+	if err != nil {
+		return usageError(e.stderr, cmd, "%v", err)
 	}
-	target, err := url.Parse(pos[0])
-	if err != nil || (target.Scheme != "http" && target.Scheme != "https") || target.Host == "" {
-		return usageError(e.stderr, cmd, "%q is not an http or https URL", redacted(pos[0]))
+	if c.spec.body, err = readBody(o.data, e.stdin); err != nil {
+		if o.errorsShown() {
+			fmt.Fprintf(e.stderr, "rebound: %v\n", err)
+		}
+		return exitError
+	}
+	return c.run(ctx)
+}
+
+// newFetchCall checks the command line and makes the call it asks for.
+func newFetchCall(cmd string, o *fetchOptions, pos []string, e *env) (*fetchCall, error) {
+	if len(pos) != 1 {
+		return nil, fmt.Errorf("want one URL, have %d arguments", len(pos))
+	}
+	target, err := parseTarget(pos[0])
+	if err != nil {
+		return nil, err
 	}
 	cfg, err := o.config()
 	if err != nil {
-		return usageError(e.stderr, cmd, "%v", err)
+		return nil, err
 	}
 	header, err := parseHeaders(o.headers)
 	if err != nil {
-		return usageError(e.stderr, cmd, "%v", err)
+		return nil, err
 	}
-	body, err := readBody(o.data, e.stdin)
-	if err != nil {
-		fmt.Fprintf(e.stderr, "rebound %s: %v\n", cmd, err)
-		return exitError
+	spec := requestSpec{method: strings.ToUpper(cmd), url: target, header: header, agent: o.agent, idempotent: o.idempotent}
+	if o.method != "" {
+		if _, err := http.NewRequest(o.method, "http://localhost/", nil); err != nil {
+			return nil, fmt.Errorf("-X %q is not a method", o.method)
+		}
+		spec.method = o.method
 	}
+	if o.user != "" {
+		if spec.user, spec.pass, err = parseUser(o.user); err != nil {
+			return nil, err
+		}
+	}
+	c := &fetchCall{cmd: cmd, o: o, e: e, cfg: cfg, spec: spec, x: explainer{policy: &cfg.Policy, timeout: o.timeout}}
+	if o.writeOut != "" {
+		if c.wo, err = parseWriteOut(o.writeOut); err != nil {
+			return nil, err
+		}
+	}
+	c.rep = newReporter(e.stderr, o, cfg.Policy.MaxAttempts(), e.tty)
+	c.cfg.OnEvent = c.rep.onEvent
+	return c, nil
+}
 
-	if o.timeout > 0 {
+// run sends the request, delivers the response and reports; it returns
+// the exit status.
+func (c *fetchCall) run(ctx context.Context) int {
+	callCtx := ctx
+	if c.o.timeout > 0 {
 		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, o.timeout)
+		callCtx, cancel = context.WithTimeout(ctx, c.o.timeout)
 		defer cancel()
 	}
-	req, err := newFetchRequest(ctx, strings.ToUpper(cmd), target, header, body, o.idempotent)
+	req, err := newFetchRequest(callCtx, c.spec)
 	if err != nil {
-		fmt.Fprintf(e.stderr, "rebound %s: %v\n", cmd, err)
-		return exitError
+		return c.fail(exitError, err.Error())
 	}
+	c.warn(req)
 	hc := &http.Client{}
-	if !o.follow {
+	if !c.o.follow {
 		hc.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 	}
-	client, err := rebound.NewClient(hc, cfg)
+	client, err := rebound.NewClient(hc, c.cfg)
 	if err != nil {
-		return usageError(e.stderr, cmd, "%v", err)
+		return usageError(c.e.stderr, c.cmd, "%v", err)
 	}
 	defer client.CloseIdleConnections()
 
-	resp, log, err := client.DoLogged(req)
-	code := deliver(resp, err, o.include, e)
-	if o.verbose {
-		fmt.Fprint(e.stderr, log) // the log holds no header value and no URL password
+	start := time.Now()
+	var end ending
+	end.resp, end.log, end.err = client.DoLogged(req)
+	end.req, end.s = req, c.rep.close()
+	if end.err == nil {
+		end.d = deliver(end.resp, c.o, c.e.stdout)
+	}
+	sum := c.summarize(&end, time.Since(start))
+	sum.ExitCode, sum.Error, sum.Reason = c.outcome(ctx, callCtx, &end)
+	return c.report(&sum)
+}
+
+// ending is how a call ended.
+type ending struct {
+	req  *http.Request
+	resp *http.Response // nil when err is set
+	err  error
+	log  *rebound.AttemptLog
+	s    callSummary // what the events said
+	d    delivery    // what writing resp produced
+}
+
+// warn prints what the flags ask for that will not happen as asked.
+func (c *fetchCall) warn(req *http.Request) {
+	if c.o.silent {
+		return
+	}
+	if c.cfg.Policy.MaxAttempts() == rebound.Unlimited && c.o.timeout == 0 {
+		fmt.Fprintln(c.e.stderr, "rebound: warning: -attempts -1 without -timeout: nothing bounds the retries but Ctrl-C")
+	}
+	if c.o.hedge > 0 && !rebound.Idempotent(req) {
+		fmt.Fprintf(c.e.stderr, "rebound: warning: -hedge is ignored: %s is not idempotent; add -idempotent\n", req.Method)
+	}
+}
+
+// outcome decides the exit status and, for a failure, the message and
+// why the call stopped there.
+func (c *fetchCall) outcome(ctx, callCtx context.Context, end *ending) (code int, msg, why string) {
+	s := end.s
+	switch {
+	case end.err != nil:
+		why = c.x.why(callCtx.Err(), end.req, nil, s)
+		code, msg = exitError, causeOf(end.err).Error()
+		if s.tries > 1 || why != "" {
+			msg = fmt.Sprintf("gave up after %s%s: %s", plural(s.tries, "attempt"), parenthesized(why), msg)
+		}
+	case end.d.writeErr != nil:
+		code, msg = exitError, fmt.Sprintf("writing the body: %v", end.d.writeErr)
+	case end.d.readErr != nil:
+		code, msg = exitError, c.readFailure(end.d)
+	case end.resp.StatusCode >= 400:
+		why = c.x.why(callCtx.Err(), end.req, end.resp, s)
+		code, msg = exitStatus, statusText(end.resp.StatusCode)
+		if c.o.fail {
+			code = exitFail
+		}
+		if s.tries > 1 || (s.gaveUp && s.reason != nil) {
+			msg += " after " + plural(s.tries, "attempt")
+		}
+		msg += parenthesized(why)
+	}
+	if sig, ok := interrupted(ctx); ok && code != exitOK {
+		return sig.exitCode(), "interrupted", "interrupted"
+	}
+	return code, msg, why
+}
+
+// readFailure words a body that could not be read to its end.
+func (c *fetchCall) readFailure(d delivery) string {
+	msg := fmt.Sprintf("reading the body: %v", d.readErr)
+	switch {
+	case c.o.noBuffer:
+		msg += " (with -N a body cut short is not retried)"
+	case d.size >= responseBuffer:
+		msg += " (a body over 8 MiB streams, so one cut short is not retried)"
+	}
+	return msg
+}
+
+func parenthesized(s string) string {
+	if s == "" {
+		return ""
+	}
+	return " (" + s + ")"
+}
+
+// summarize gathers what the call did, for -w and --json.
+func (c *fetchCall) summarize(end *ending, total time.Duration) summary {
+	sum := summary{Method: end.req.Method, URL: redactURL(end.req.URL), Attempts: end.s.tries,
+		Retries: max(end.s.tries-1, 0), Hedges: end.s.hedges, TimeTotal: total.Seconds(),
+		Size: end.d.size, Log: attemptsJSON(end.log.Attempts())}
+	if end.resp != nil {
+		sum.HTTPCode, sum.ContentType = end.resp.StatusCode, end.resp.Header.Get("Content-Type")
+		if end.resp.Request != nil {
+			sum.URL = redactURL(end.resp.Request.URL)
+		}
+	}
+	return sum
+}
+
+// report prints the call's end: the failure, or with -v the success;
+// then -w and --json. It returns the exit status.
+func (c *fetchCall) report(sum *summary) int {
+	switch {
+	case sum.Error != "" && c.o.errorsShown():
+		c.rep.printf("rebound: %s", sum.Error)
+	case sum.Error != "" && c.o.verbose:
+		c.rep.printf("* %s", sum.Error)
+	case sum.Error == "" && c.o.verbose && sum.HTTPCode != 0:
+		c.rep.printf("* %s after %s in %s", statusText(sum.HTTPCode), plural(sum.Attempts, "attempt"),
+			roundDuration(time.Duration(sum.TimeTotal*float64(time.Second))))
+	}
+	if c.wo != nil {
+		_ = c.wo.render(c.e.stdout, sum) // as for the body, a closed stdout is the reader's choice
+	}
+	if c.o.json {
+		b, _ := json.Marshal(sum) // a summary always marshals
+		c.rep.printf("%s", b)
+	}
+	return sum.ExitCode
+}
+
+// fail reports a failure before any attempt and returns code.
+func (c *fetchCall) fail(code int, msg string) int {
+	if c.o.errorsShown() {
+		fmt.Fprintf(c.e.stderr, "rebound: %s\n", msg)
 	}
 	return code
-}
-
-// config is the rebound configuration the flags ask for.
-func (o *fetchOptions) config() (rebound.Config, error) {
-	b, err := parseBackoff(o.backoff)
-	if err != nil {
-		return rebound.Config{}, err
-	}
-	if o.attemptTimeout < 0 || o.timeout < 0 || o.hedge < 0 {
-		return rebound.Config{}, fmt.Errorf("timeouts and the hedge delay cannot be negative")
-	}
-	p := rebound.Policy{Attempts: o.attempts, Backoff: b}
-	if o.attempts < 0 {
-		p.Attempts = rebound.Unlimited
-	}
-	cfg := rebound.Config{Policy: p, AttemptTimeout: o.attemptTimeout}
-	if o.hedge > 0 {
-		cfg.Hedge = &hedge.Settings{Delay: o.hedge}
-	}
-	return cfg, nil
-}
-
-// deliver writes the response (its head too with include) to stdout, or
-// the error to stderr, and returns the exit status.
-func deliver(resp *http.Response, err error, include bool, e *env) int {
-	if err != nil {
-		fmt.Fprintf(e.stderr, "rebound: %v\n", err)
-		return exitError
-	}
-	defer resp.Body.Close()
-	if include {
-		fmt.Fprintf(e.stdout, "%s %s\r\n", resp.Proto, resp.Status)
-		_ = resp.Header.Write(e.stdout)
-		fmt.Fprint(e.stdout, "\r\n")
-	}
-	if _, err := io.Copy(e.stdout, resp.Body); err != nil {
-		fmt.Fprintf(e.stderr, "rebound: reading the response: %v\n", err)
-		return exitError
-	}
-	if resp.StatusCode >= 400 {
-		fmt.Fprintf(e.stderr, "rebound: %s\n", resp.Status)
-		return exitStatus
-	}
-	return exitOK
 }

@@ -1,10 +1,12 @@
 package main
 
 import (
+	"bytes"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"sort"
 	"strconv"
 	"strings"
 )
@@ -25,7 +27,29 @@ func newFlagSet(name, usage string, w io.Writer) *flag.FlagSet {
 // parseArgs parses flags wherever they stand among the arguments, as curl
 // does (`rebound get URL -v`), and returns the other arguments. A "--"
 // ends the flags.
+//
+// A bad flag is reported in one line and a pointer to the command's help,
+// not with the whole usage; -h prints the usage.
 func parseArgs(fs *flag.FlagSet, args []string) ([]string, error) {
+	out, usage := fs.Output(), fs.Usage
+	var msg bytes.Buffer
+	fs.SetOutput(&msg)
+	fs.Usage = func() {}
+	defer func() { fs.SetOutput(out); fs.Usage = usage }()
+
+	pos, err := parseAll(fs, args)
+	switch {
+	case errors.Is(err, flag.ErrHelp):
+		fs.SetOutput(out)
+		usage()
+	case err != nil:
+		line, _, _ := strings.Cut(strings.TrimSpace(msg.String()), "\n")
+		usageError(out, fs.Name(), "%s", line)
+	}
+	return pos, err
+}
+
+func parseAll(fs *flag.FlagSet, args []string) ([]string, error) {
 	var pos []string
 	for {
 		if err := fs.Parse(args); err != nil {
@@ -44,8 +68,8 @@ func parseArgs(fs *flag.FlagSet, args []string) ([]string, error) {
 }
 
 // parseStatus maps the outcome of parsing flags to an exit status: 0 for
-// -h (usage was printed), exitUsage for an error (already reported by the
-// flag package), -1 to go on.
+// -h (usage was printed), exitUsage for an error (already reported by
+// parseArgs), -1 to go on.
 func parseStatus(err error) int {
 	switch {
 	case err == nil:
@@ -60,6 +84,46 @@ func parseStatus(err error) int {
 func usageError(w io.Writer, cmd, format string, args ...any) int {
 	fmt.Fprintf(w, "rebound %s: %s\nRun 'rebound help %s' for usage.\n", cmd, fmt.Sprintf(format, args...), cmd)
 	return exitUsage
+}
+
+// alias registers long as another name of the flag short, as curl has
+// -o and --output. The Go flag package takes -name and --name alike.
+func alias(fs *flag.FlagSet, aliases map[string]string, short, long string) {
+	f := fs.Lookup(short)
+	fs.Var(f.Value, long, f.Usage)
+	aliases[long] = short
+}
+
+// printFlags prints the flags of fs like flag.PrintDefaults, with each
+// alias beside its flag ("-o, --output FILE") rather than on its own.
+func printFlags(w io.Writer, fs *flag.FlagSet, aliases map[string]string) {
+	long := make(map[string]string, len(aliases))
+	for l, s := range aliases {
+		long[s] = l
+	}
+	var names []string
+	fs.VisitAll(func(f *flag.Flag) {
+		if _, isAlias := aliases[f.Name]; !isAlias {
+			names = append(names, f.Name)
+		}
+	})
+	sort.Slice(names, func(i, j int) bool { return strings.ToLower(names[i]) < strings.ToLower(names[j]) })
+	for _, name := range names {
+		f := fs.Lookup(name)
+		arg, usage := flag.UnquoteUsage(f)
+		head := "  -" + name
+		if l, ok := long[name]; ok {
+			head += ", --" + l
+		}
+		if arg != "" {
+			head += " " + arg
+		}
+		fmt.Fprintf(w, "%s\n    \t%s", head, strings.ReplaceAll(usage, "\n", "\n    \t"))
+		if d := f.DefValue; d != "" && d != "0" && d != "false" && d != "0s" {
+			fmt.Fprintf(w, " (default %s)", d)
+		}
+		fmt.Fprintln(w)
+	}
 }
 
 // stringList is a repeatable string flag.

@@ -5,13 +5,65 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net/url"
 	"os"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/rebound-go/rebound"
 	"github.com/rebound-go/rebound/faults"
 	"github.com/rebound-go/rebound/internal/lab"
+)
+
+const labHelp = `Usage: rebound lab [flags]
+
+Runs one workload of GETs through four clients side by side, each against
+a fault server of its own on loopback with the same faults:
+
+	net/http        no retries
+	naive loop      a hand-written loop: -attempts attempts 100 ms apart,
+	                closing failed responses without draining them
+	rebound         rebound with the policy of -attempts and -backoff
+	rebound+guards  rebound.Recommended(): the same policy with the adaptive
+	                retry budget and a breaker per host that rides out a
+	                short outage (calls wait for the host, then come back
+	                at a ramp)
+
+Calls start at -rate whatever became of the calls before them, as a
+service's calls come from its own users. The default scenario fails 15 %
+of attempts (503s, some with Retry-After, 429s and connection resets),
+delays 5 % by 200 ms, and stops the server for -outage (20 % of the run)
+from -outage-at (40 % of the way in); attempt n of call i meets the same
+fault in every client. The table shows, per client, the share of calls
+that succeeded, the requests the server saw per call and the connections
+it accepted (from the server's own counters), latency percentiles of all
+calls, the server's load during the outage and in its busiest second
+after it (as multiples of its steady load), and the wall time; a "*"
+marks the best value of each column, and footnotes say what each client
+does. -report writes the same with charts to a self-contained HTML file;
+-json and -csv print the figures for machines instead of the table.
+
+-target URL runs the same clients against your own server, at a modest
+pace (-n 100 and -rate 10 per client unless given), with the scenario's
+faults injected on the client side, or none with -no-faults.
+
+Examples:
+
+	rebound lab
+	rebound lab -n 4000 -rate 400 -attempts 5 -backoff exp:50ms:1s
+	rebound lab -outage 3s -outage-at 2s -json > lab.json
+	rebound lab -print-scenario > s.json && rebound lab -scenario s.json
+	rebound lab -target http://localhost:8080/health -no-faults
+`
+
+// Defaults of -n, -rate and -c with -target: modest, since the server is
+// someone's own.
+const (
+	labTargetN    = 100
+	labTargetRate = 10
+	labTargetC    = 32
 )
 
 // labOptions are the flags of `rebound lab`.
@@ -23,31 +75,38 @@ type labOptions struct {
 	maxRetryAfter  time.Duration
 	attemptTimeout time.Duration
 	callTimeout    time.Duration
-	outage         time.Duration
-	outageAt       time.Duration
+	outage         runShare
+	outageAt       runShare
 	scenarioFile   string
 	report         string
 	serial         bool
 	printScenario  bool
+	json, csv      bool
+	target         string
+	noFaults       bool
 }
 
 func labFlags(w io.Writer) (*flag.FlagSet, *labOptions) {
-	o := new(labOptions)
-	fs := newFlagSet("lab", labUsage, w)
-	fs.IntVar(&o.n, "n", lab.DefaultN, "calls per client")
-	fs.IntVar(&o.c, "c", lab.DefaultC, "calls in flight at once, per client")
-	fs.Float64Var(&o.rate, "rate", 200, "calls each client may start per second (0: as fast as it goes)")
-	fs.IntVar(&o.attempts, "attempts", 0, "attempts per call of the rebound clients (0: rebound's default, 3)")
+	o := &labOptions{outage: runShare{share: 0.2, isShare: true}, outageAt: runShare{share: 0.4, isShare: true}}
+	fs := newFlagSet("lab", labHelp, w)
+	fs.IntVar(&o.n, "n", lab.DefaultN, fmt.Sprintf("calls per client (%d with -target)", labTargetN))
+	fs.IntVar(&o.c, "c", lab.DefaultC, fmt.Sprintf("most calls in flight at once, per client (%d with -target)", labTargetC))
+	fs.Float64Var(&o.rate, "rate", lab.DefaultRate, fmt.Sprintf("calls each client starts per second (%d with -target; 0: each of -c callers starts its next call when its last ends)", labTargetRate))
+	fs.IntVar(&o.attempts, "attempts", rebound.Recommended().Policy.Attempts, "attempts per call of every retrying client, the first included")
 	fs.StringVar(&o.backoff, "backoff", "", backoffHelp)
-	fs.DurationVar(&o.maxRetryAfter, "max-retry-after", 2*time.Second, "longest Retry-After the rebound clients wait for")
-	fs.DurationVar(&o.attemptTimeout, "attempt-timeout", 500*time.Millisecond, "bound on each attempt of rebound+guards (0: none)")
+	fs.DurationVar(&o.maxRetryAfter, "max-retry-after", 0, "longest Retry-After the rebound clients wait for (0: rebound's 30s)")
+	fs.DurationVar(&o.attemptTimeout, "attempt-timeout", 0, "bound on each attempt of rebound+guards (0: none, as rebound.Recommended)")
 	fs.DurationVar(&o.callTimeout, "call-timeout", lab.DefaultCallTimeout, "bound on each call of every client")
-	fs.DurationVar(&o.outage, "outage", 2*time.Second, "length of the default scenario's outage (0: none)")
-	fs.DurationVar(&o.outageAt, "outage-at", 0, "start of the outage, from each client's start (0: 40 % into the run at -rate)")
+	fs.Var(&o.outage, "outage", "length of the default scenario's outage: a `DURATION` or a share of the run such as 20% (0: none)")
+	fs.Var(&o.outageAt, "outage-at", "start of the outage, from each client's start: a `DURATION` or a share of the run")
 	fs.StringVar(&o.scenarioFile, "scenario", "", "read the scenario from this JSON `FILE` instead (see rebound faults -print-scenario)")
 	fs.StringVar(&o.report, "report", filepath.Join(os.TempDir(), "rebound-lab.html"), "write the HTML report to `FILE` (\"\": none)")
 	fs.BoolVar(&o.serial, "serial", false, "run the clients one after the other, not at once (slower; they no longer share the CPU)")
 	fs.BoolVar(&o.printScenario, "print-scenario", false, "print the scenario as JSON and exit")
+	fs.BoolVar(&o.json, "json", false, "print the results as JSON instead of the table")
+	fs.BoolVar(&o.csv, "csv", false, "print the results as CSV instead of the table")
+	fs.StringVar(&o.target, "target", "", "call this `URL` instead of the embedded fault servers, with the faults injected on the client side")
+	fs.BoolVar(&o.noFaults, "no-faults", false, "inject no faults (with -target: call it as it is)")
 	return fs, o
 }
 
@@ -71,7 +130,9 @@ func runLab(ctx context.Context, args []string, e *env) int {
 	if e.tty {
 		cfg.Progress = e.stderr
 	}
-	fmt.Fprintf(e.stdout, "rebound lab: %s\nfaults: %s\nrebound policy: %s\n\n", info.Workload, lab.Describe(cfg.Scenario), info.Policy)
+	if !o.json && !o.csv {
+		fmt.Fprintf(e.stdout, "rebound lab: %s\nfaults: %s\nrebound policy: %s\n\n", info.Workload, lab.Describe(cfg.Scenario), info.Policy)
+	}
 	results, err := lab.Run(ctx, cfg)
 	if err != nil {
 		fmt.Fprintf(e.stderr, "rebound lab: %v\n", err)
@@ -81,7 +142,22 @@ func runLab(ctx context.Context, args []string, e *env) int {
 		fmt.Fprintln(e.stderr, "rebound lab: interrupted")
 		return exitError
 	}
-	if err := lab.WriteTable(e.stdout, results); err != nil {
+	return o.output(e, info, results)
+}
+
+// output prints the results as the flags ask, and writes the report.
+func (o *labOptions) output(e *env, info lab.ReportInfo, results []*lab.Result) int {
+	var err error
+	switch {
+	case o.json:
+		err = lab.WriteJSON(e.stdout, info, results)
+	case o.csv:
+		err = lab.WriteCSV(e.stdout, results)
+	default:
+		err = lab.WriteTable(e.stdout, results)
+	}
+	if err != nil {
+		fmt.Fprintf(e.stderr, "rebound lab: %v\n", err)
 		return exitError
 	}
 	if o.report == "" {
@@ -95,7 +171,11 @@ func runLab(ctx context.Context, args []string, e *env) int {
 	if abs, err := filepath.Abs(path); err == nil {
 		path = abs
 	}
-	fmt.Fprintf(e.stdout, "\nreport: %s\n", path)
+	if o.json || o.csv {
+		fmt.Fprintf(e.stderr, "report: %s\n", path)
+	} else {
+		fmt.Fprintf(e.stdout, "\nreport: %s\n", path)
+	}
 	return exitOK
 }
 
@@ -103,13 +183,22 @@ func runLab(ctx context.Context, args []string, e *env) int {
 // description of it.
 func (o *labOptions) config(set func(string) bool) (lab.Config, lab.ReportInfo, error) {
 	var none lab.Config
-	switch {
-	case o.n <= 0 || o.c <= 0:
-		return none, lab.ReportInfo{}, fmt.Errorf("-n and -c must be positive")
-	case o.rate < 0 || o.callTimeout <= 0 || o.outage < 0 || o.outageAt < 0 || o.attemptTimeout < 0:
-		return none, lab.ReportInfo{}, fmt.Errorf("-rate, -outage, -outage-at and -attempt-timeout cannot be negative, -call-timeout must be positive")
-	case o.attempts < 0:
-		return none, lab.ReportInfo{}, fmt.Errorf("-attempts cannot be negative in the lab")
+	if o.target != "" {
+		if err := checkLabTarget(o.target); err != nil {
+			return none, lab.ReportInfo{}, err
+		}
+		if !set("n") {
+			o.n = labTargetN
+		}
+		if !set("rate") {
+			o.rate = labTargetRate
+		}
+		if !set("c") {
+			o.c = labTargetC
+		}
+	}
+	if err := o.check(set); err != nil {
+		return none, lab.ReportInfo{}, err
 	}
 	b, err := parseBackoff(o.backoff)
 	if err != nil {
@@ -119,32 +208,90 @@ func (o *labOptions) config(set func(string) bool) (lab.Config, lab.ReportInfo, 
 	if err != nil {
 		return none, lab.ReportInfo{}, err
 	}
-	p := rebound.Policy{Attempts: o.attempts, Backoff: b, MaxRetryAfter: o.maxRetryAfter}
+	p := lab.DefaultPolicy()
+	p.Attempts, p.MaxRetryAfter = o.attempts, o.maxRetryAfter
+	if b != nil {
+		p.Backoff = b
+	}
 	if err := p.Validate(); err != nil {
 		return none, lab.ReportInfo{}, err
 	}
 	cfg := lab.Config{
-		N: o.n, C: o.c, Rate: o.rate, CallTimeout: o.callTimeout,
+		N: o.n, C: o.c, Rate: o.rate, CallTimeout: o.callTimeout, Target: o.target,
 		Scenario: s, Clients: lab.Clients(p, o.attemptTimeout), Serial: o.serial,
 	}
-	info := lab.ReportInfo{Workload: o.workload(), Policy: o.policy(), Scenario: s, Date: time.Now()}
+	info := lab.ReportInfo{Workload: o.workload(s, len(cfg.Clients)), Policy: lab.DescribePolicy(p), Scenario: s, Date: time.Now()}
 	return cfg, info, nil
 }
 
-// scenario is the -scenario file's, or the default with the outage asked for.
+// check rejects flags out of range, and flags that exclude one another.
+func (o *labOptions) check(set func(string) bool) error {
+	switch {
+	case o.n <= 0:
+		return fmt.Errorf("-n %d: must be positive", o.n)
+	case o.c <= 0:
+		return fmt.Errorf("-c %d: must be positive", o.c)
+	case o.rate < 0:
+		return fmt.Errorf("-rate %g: cannot be negative", o.rate)
+	case o.callTimeout <= 0:
+		return fmt.Errorf("-call-timeout %v: must be positive", o.callTimeout)
+	case o.attemptTimeout < 0:
+		return fmt.Errorf("-attempt-timeout %v: cannot be negative", o.attemptTimeout)
+	case o.attempts < 1:
+		return fmt.Errorf("-attempts %d: the lab needs at least 1", o.attempts)
+	case o.json && o.csv:
+		return fmt.Errorf("-json and -csv exclude each other")
+	case o.rate == 0 && (o.outage.isShare && set("outage") || o.outageAt.isShare && set("outage-at")):
+		return fmt.Errorf("-outage and -outage-at as a share of the run need -rate: at -rate 0 the run's length is not known; give a duration")
+	}
+	for _, name := range []string{"outage", "outage-at", "scenario"} {
+		if o.noFaults && set(name) {
+			return fmt.Errorf("-no-faults excludes -%s", name)
+		}
+	}
+	if o.scenarioFile != "" && (set("outage") || set("outage-at")) {
+		return fmt.Errorf("-scenario excludes -outage and -outage-at: put the outage in the file")
+	}
+	return nil
+}
+
+// checkLabTarget accepts an http or https URL with a host.
+func checkLabTarget(target string) error {
+	u, err := url.Parse(target)
+	if err != nil {
+		return fmt.Errorf("-target %q: %w", target, err)
+	}
+	if (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return fmt.Errorf("-target %q: want an http:// or https:// URL with a host", target)
+	}
+	return nil
+}
+
+// run is how long the workload lasts at -rate; 0 when unpaced.
+func (o *labOptions) run() time.Duration {
+	if o.rate <= 0 {
+		return 0
+	}
+	return time.Duration(float64(o.n) / o.rate * float64(time.Second))
+}
+
+// scenario is the -scenario file's, none with -no-faults, or the default
+// with the outage asked for.
 func (o *labOptions) scenario(set func(string) bool) (faults.Scenario, error) {
-	if o.scenarioFile == "" {
-		at := o.outageAt
-		if at == 0 {
-			at = 500 * time.Millisecond
-			if o.rate > 0 {
-				at = time.Duration(0.4 * float64(o.n) / o.rate * float64(time.Second))
+	switch {
+	case o.noFaults:
+		return faults.Scenario{IDHeader: lab.IDHeader, AttemptHeader: lab.AttemptHeader}, nil
+	case o.scenarioFile == "":
+		at, length := o.outageAt.of(o.run()), o.outage.of(o.run())
+		if o.run() == 0 { // unpaced: the run's length is not known, shares mean the defaults below
+			if o.outageAt.isShare {
+				at = 500 * time.Millisecond
+			}
+			if o.outage.isShare {
+				length = 2 * time.Second
 			}
 		}
-		return lab.DefaultScenario(at, o.outage), nil
-	}
-	if set("outage") || set("outage-at") {
-		return faults.Scenario{}, fmt.Errorf("-scenario excludes -outage and -outage-at: put the outage in the file")
+		return lab.DefaultScenario(at, length), nil
 	}
 	s, err := loadScenarioFile(o.scenarioFile)
 	if err != nil {
@@ -157,35 +304,82 @@ func (o *labOptions) scenario(set func(string) bool) (faults.Scenario, error) {
 	return s, nil
 }
 
-func (o *labOptions) workload() string {
-	pace := "as fast as they go"
-	if o.rate > 0 {
-		pace = fmt.Sprintf("at most %g a second", o.rate)
+// workload describes the workload of clients clients in a line, with the
+// share of the run each outage covers.
+func (o *labOptions) workload(s faults.Scenario, clients int) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%d GETs per client", o.n)
+	if run := o.run(); run > 0 {
+		fmt.Fprintf(&b, " at %g a second (a run of %v), at most %d in flight", o.rate, run.Round(time.Millisecond), o.c)
+	} else {
+		fmt.Fprintf(&b, ", %d at a time, as fast as they go", o.c)
 	}
-	together := "all clients at once"
-	if o.serial {
-		together = "one client after another"
+	switch {
+	case o.target == "":
+		b.WriteString("; each client against a fault server of its own")
+	case o.noFaults:
+		fmt.Fprintf(&b, "; against %s, no faults injected", o.target)
+	default:
+		fmt.Fprintf(&b, "; against %s, faults injected on the client side", o.target)
 	}
-	return fmt.Sprintf("%d GETs per client, %d at a time, %s; each client against a fault server of its own, %s",
-		o.n, o.c, pace, together)
+	switch {
+	case o.serial:
+		b.WriteString(", one client after another")
+	case o.target != "" && o.rate > 0:
+		fmt.Fprintf(&b, ", all clients at once: at most %g calls a second in all, plus retries", float64(clients)*o.rate)
+	default:
+		b.WriteString(", all clients at once")
+	}
+	if run := o.run(); run > 0 {
+		for _, w := range s.Outages {
+			fmt.Fprintf(&b, "; the outage (%v–%v) covers %.0f %% of the run, from %.0f %% in",
+				w.Start, w.End, 100*float64(w.End-w.Start)/float64(run), 100*float64(w.Start)/float64(run))
+		}
+	}
+	return b.String()
 }
 
-func (o *labOptions) policy() string {
-	attempts := "3 attempts (default)"
-	if o.attempts > 0 {
-		attempts = fmt.Sprintf("%d attempts", o.attempts)
+// runShare is a flag value: a duration ("2s"), or a share of the run
+// ("20%").
+type runShare struct {
+	d       time.Duration
+	share   float64
+	isShare bool
+}
+
+func (s *runShare) String() string {
+	if s == nil {
+		return ""
 	}
-	bo := "backoff exp:100ms:5s:equal (default)"
-	if o.backoff != "" {
-		bo = "backoff " + o.backoff
+	if s.isShare {
+		return strconv.FormatFloat(100*s.share, 'g', -1, 64) + "%"
 	}
-	b := lab.GuardBreaker()
-	guards := fmt.Sprintf("rebound+guards adds the adaptive retry budget, a breaker per host (opens at %g %% failures of the last %d attempts, for %v), hedging at the host's p95 latency",
-		100*b.FailureRate, b.WindowSize, b.OpenTimeout)
-	if o.attemptTimeout > 0 {
-		guards += fmt.Sprintf(" and a %v attempt timeout", o.attemptTimeout)
+	return s.d.String()
+}
+
+func (s *runShare) Set(v string) error {
+	if p, ok := strings.CutSuffix(strings.TrimSpace(v), "%"); ok {
+		f, err := strconv.ParseFloat(p, 64)
+		if err != nil || f < 0 || f > 100 {
+			return fmt.Errorf("%q is not a share of the run from 0%% to 100%%", v)
+		}
+		*s = runShare{share: f / 100, isShare: true}
+		return nil
 	}
-	return fmt.Sprintf("%s, %s, Retry-After up to %v; %s", attempts, bo, o.maxRetryAfter, guards)
+	d, err := time.ParseDuration(v)
+	if err != nil || d < 0 {
+		return fmt.Errorf("%q is neither a duration such as 2s nor a share of the run such as 20%%", v)
+	}
+	*s = runShare{d: d}
+	return nil
+}
+
+// of is the duration the value stands for in a run of length run.
+func (s runShare) of(run time.Duration) time.Duration {
+	if s.isShare {
+		return time.Duration(s.share * float64(run)).Round(time.Millisecond)
+	}
+	return s.d
 }
 
 func writeReport(path string, info lab.ReportInfo, results []*lab.Result) error {

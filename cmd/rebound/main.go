@@ -5,15 +5,14 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/signal"
-	"syscall"
 )
 
-// Exit statuses.
+// Exit statuses. A fetch's are documented in its usage text and doc.go.
 const (
 	exitOK     = 0  // success: a 2xx or 3xx, or a command that ran
 	exitStatus = 1  // the server answered 4xx or 5xx, after any retries
 	exitError  = 2  // a network or other error
+	exitFail   = 22 // -f: the server answered 4xx or 5xx (curl's CURLE_HTTP_RETURNED_ERROR)
 	exitUsage  = 64 // bad command line (EX_USAGE)
 )
 
@@ -27,11 +26,7 @@ type env struct {
 }
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	go func() {
-		<-ctx.Done()
-		stop() // a second interrupt kills at once
-	}()
+	ctx, stop := signalContext(context.Background())
 	code := run(ctx, os.Args[1:], &env{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr, tty: isTerminal(os.Stderr)})
 	stop()
 	os.Exit(code)
@@ -45,18 +40,33 @@ func run(ctx context.Context, args []string, e *env) int {
 		return exitUsage
 	}
 	name, rest := args[0], args[1:]
-	switch name {
-	case "get", "head", "post", "put", "delete":
+	switch {
+	case isFetch(name):
 		return fetch(ctx, name, rest, e)
-	case "faults":
+	case name == "faults":
 		return serveFaults(ctx, rest, e)
-	case "lab":
+	case name == "lab":
 		return runLab(ctx, rest, e)
-	case "help", "-h", "-help", "--help":
+	case name == "version" || name == "-version" || name == "--version":
+		fmt.Fprintf(e.stdout, "rebound %s\n", version())
+		return exitOK
+	case name == "help" || name == "-h" || name == "-help" || name == "--help":
 		return help(rest, e)
 	}
 	fmt.Fprintf(e.stderr, "rebound: unknown command %q\n\n%s", name, mainUsage)
 	return exitUsage
+}
+
+// fetchCommands are the commands that send one request, each its method.
+var fetchCommands = []string{"get", "head", "post", "put", "patch", "delete"}
+
+func isFetch(name string) bool {
+	for _, c := range fetchCommands {
+		if name == c {
+			return true
+		}
+	}
+	return false
 }
 
 // isTerminal reports whether f is a character device, such as a terminal.

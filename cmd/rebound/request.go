@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -26,6 +27,16 @@ func parseHeaders(lines []string) (http.Header, error) {
 		h.Add(k, strings.TrimSpace(v))
 	}
 	return h, nil
+}
+
+// parseUser reads -u USER:PASSWORD. The value is never echoed: it holds
+// a password.
+func parseUser(v string) (user, pass string, err error) {
+	user, pass, ok := strings.Cut(v, ":")
+	if !ok || user == "" {
+		return "", "", errors.New("-u wants USER:PASSWORD")
+	}
+	return user, pass, nil
 }
 
 // readBody reads the -d value: the string itself, the file named after an
@@ -51,28 +62,47 @@ func readBody(data string, stdin io.Reader) ([]byte, error) {
 	return b, nil
 }
 
+// requestSpec is what the flags say of the request itself.
+type requestSpec struct {
+	method     string
+	url        *url.URL
+	header     http.Header
+	body       []byte // nil: none
+	user, pass string // -u; user "" means none
+	agent      string // -A; "" means rebound's own
+	idempotent bool   // -idempotent: add an Idempotency-Key
+}
+
 // newFetchRequest builds the request. The body is a bytes.Reader, so it
 // is replayed through GetBody on every attempt. A body without a
 // Content-Type gets application/x-www-form-urlencoded, as with curl -d.
-func newFetchRequest(ctx context.Context, method string, u *url.URL, h http.Header, body []byte, idempotent bool) (*http.Request, error) {
+// Headers given with -H win over -A and -u, as in curl.
+func newFetchRequest(ctx context.Context, s requestSpec) (*http.Request, error) {
 	var r io.Reader
-	if body != nil {
-		r = bytes.NewReader(body)
+	if s.body != nil {
+		r = bytes.NewReader(s.body)
 	}
-	req, err := http.NewRequestWithContext(ctx, method, u.String(), r)
+	req, err := http.NewRequestWithContext(ctx, s.method, s.url.String(), r)
 	if err != nil {
 		return nil, err
 	}
-	for k, vs := range h {
+	if s.user != "" {
+		req.SetBasicAuth(s.user, s.pass)
+	}
+	req.Header.Set("User-Agent", userAgent())
+	if s.agent != "" {
+		req.Header.Set("User-Agent", s.agent)
+	}
+	for k, vs := range s.header {
 		req.Header[k] = vs
 	}
-	if host := h.Get("Host"); host != "" {
+	if host := s.header.Get("Host"); host != "" {
 		req.Host = host
 	}
-	if body != nil && req.Header.Get("Content-Type") == "" {
+	if s.body != nil && req.Header.Get("Content-Type") == "" {
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	}
-	if idempotent && req.Header.Get("Idempotency-Key") == "" {
+	if s.idempotent && req.Header.Get("Idempotency-Key") == "" {
 		req.Header.Set("Idempotency-Key", newKey())
 	}
 	return req, nil
@@ -83,12 +113,4 @@ func newKey() string {
 	b := make([]byte, 16)
 	_, _ = rand.Read(b) // never fails (crypto/rand documents it)
 	return hex.EncodeToString(b)
-}
-
-// redacted is a URL as it may be shown: with its password hidden.
-func redacted(raw string) string {
-	if u, err := url.Parse(raw); err == nil {
-		return u.Redacted()
-	}
-	return "(unparseable URL)"
 }

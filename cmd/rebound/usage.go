@@ -9,40 +9,63 @@ const mainUsage = `rebound: HTTP calls that survive transient failure, and a lab
 
 Usage:
 
-	rebound get|head|post|put|delete [flags] URL   a resilient fetch, like curl
-	rebound faults [flags]                         a fault-injecting HTTP server
-	rebound lab [flags]                            clients side by side against faults
-	rebound help [command]                         this text, or a command's
+	rebound get|head|post|put|patch|delete [flags] URL   a resilient fetch, like curl
+	rebound faults [flags]                               a fault-injecting HTTP server
+	rebound lab [flags]                                  clients side by side against faults
+	rebound version                                      the version
+	rebound help [command]                               this text, or a command's
 
 Run 'rebound help COMMAND' for a command's flags.
 `
 
 func fetchUsage(cmd string) string {
+	var vars strings.Builder
+	for _, v := range writeOutVars {
+		fmt.Fprintf(&vars, "\t%%{%s}%s%s\n", v.name, strings.Repeat(" ", max(1, 16-len(v.name))), v.doc)
+	}
 	return fmt.Sprintf(`Usage: rebound %s [flags] URL
 
 Sends one %s request to URL through rebound: attempts that fail on a
 network error, a 429 or (for idempotent requests) a 5xx are retried with
 backoff, Retry-After is honoured, and the response body goes to standard
-output. Flags may come before or after the URL.
+output, or to -o FILE. A URL without a scheme means http://. Flags may come
+before or after the URL; curl's long names (--output, --fail…) work too.
 
-A POST is retried only where nothing reached the server or on 429, unless
--idempotent adds an Idempotency-Key. The body of -d is sent again, byte for
-byte, on every attempt.
+A POST or PATCH is retried only where nothing reached the server or on 429,
+unless -idempotent adds an Idempotency-Key. The body of -d is sent again,
+byte for byte, on every attempt.
 
--v prints the attempt log to standard error: each attempt, its status or
-error, its duration and the wait that followed. It shows URLs with their
-password hidden and never shows a header value, so Authorization, Cookie
-and Proxy-Authorization stay out of it.
+Each response body of up to 8 MiB is read inside its attempt, so a body cut
+short is retried like a failed connection, and is written only once whole.
+-N streams it instead, as it comes, and a body cut short is then an error.
 
-Exit status: 0 for a 2xx or 3xx, 1 for a 4xx or 5xx (after retries),
-2 for a network or other error, 64 for a bad command line.
+-v prints each attempt, its outcome and each wait to standard error as they
+happen, and why a failure was not retried. On a terminal, without -v, each
+retry prints one line ("retrying in 3s (2 attempts left)"); -s silences it
+and every message, -S brings error messages back. Nothing printed holds a
+header value, a URL password or a query parameter's value.
+
+-w FORMAT prints to standard output, after the body, FORMAT with these
+variables filled in (\n, \t and %%%% are a newline, a tab and a %%):
+
+%s
+--json prints the same as %%{json} to standard error: one JSON object with
+the variables above and "attempts", a list of each attempt's "attempt",
+"hedge", "won", "status", "error", "time", "wait" and "wait_reason"
+(times in seconds).
+
+Exit status: 0 for a 2xx or 3xx; 1 for a 4xx or 5xx after retries (22
+with -f, as curl); 2 for a network or other error, a body cut short
+included; 64 for a bad command line; 130 when interrupted (Ctrl-C), 143
+when terminated.
 
 Examples:
 
 	rebound get -v https://example.com/
+	rebound get -f -o page.html -w '%%{http_code} %%{num_attempts} %%{time_total}\n' example.com
 	rebound post -idempotent -H 'Content-Type: application/json' -d @order.json https://api.example.com/orders
 	rebound get -attempts 5 -backoff exp:200ms:10s -timeout 30s https://example.com/slow
-`, cmd, strings.ToUpper(cmd))
+`, cmd, strings.ToUpper(cmd), vars.String())
 }
 
 const faultsUsage = `Usage: rebound faults [flags]
@@ -64,47 +87,20 @@ Examples:
 	rebound faults -scenario scenario.json
 `
 
-const labUsage = `Usage: rebound lab [flags]
-
-Runs one workload of GETs through four clients side by side, each against
-a fault server of its own on loopback with the same faults:
-
-	net/http        no retries
-	naive loop      3 retries 100 ms apart, closing responses without draining
-	rebound         rebound with the policy of -attempts and -backoff
-	rebound+guards  the same with the adaptive retry budget, a breaker per
-	                host and an attempt timeout
-
-The default scenario fails 15 % of attempts (503s, some with Retry-After,
-429s and connection resets), delays 5 % by 200 ms, and stops the server for
--outage (2 s) 40 % of the way in; attempt n of call i meets the same fault
-in every client. The table shows, per client: the share of calls that
-succeeded, the requests the server saw per call and the connections it
-accepted (both from the server's own counters), latency percentiles of all
-calls, and the wall time. -report writes the same with charts to a
-self-contained HTML file.
-
-Examples:
-
-	rebound lab
-	rebound lab -n 5000 -c 64 -rate 400 -attempts 4 -backoff exp:50ms:1s
-	rebound lab -print-scenario > s.json && rebound lab -scenario s.json
-`
-
 // help runs `rebound help [command]`.
 func help(args []string, e *env) int {
 	if len(args) == 0 {
 		fmt.Fprint(e.stdout, mainUsage)
 		return exitOK
 	}
-	switch args[0] {
-	case "get", "head", "post", "put", "delete":
+	switch {
+	case isFetch(args[0]):
 		fs, _ := fetchFlags(args[0], e.stdout)
 		fs.Usage()
-	case "faults":
+	case args[0] == "faults":
 		fs, _ := faultsFlags(e.stdout)
 		fs.Usage()
-	case "lab":
+	case args[0] == "lab":
 		fs, _ := labFlags(e.stdout)
 		fs.Usage()
 	default:

@@ -2,8 +2,10 @@ package lab
 
 import (
 	"context"
+	"io"
 	"net/http"
 	"strconv"
+	"strings"
 	"sync/atomic"
 )
 
@@ -34,6 +36,36 @@ func (t attemptNumbers) RoundTrip(req *http.Request) (*http.Response, error) {
 
 // CloseIdleConnections forwards to the wrapped transport.
 func (t attemptNumbers) CloseIdleConnections() {
+	if c, ok := t.next.(interface{ CloseIdleConnections() }); ok {
+		c.CloseIdleConnections()
+	}
+}
+
+// sendOnce is a RoundTripper for under every client of the lab: it turns
+// off net/http's own resend of a request that failed on a reused
+// connection before any answer. In the lab a fault belongs to an attempt
+// (the schedule is keyed on it), so a resend would meet the same reset
+// again, on each idle connection in turn, closing them all: the server
+// would count the client's idle pool, not its attempts. With it, every
+// attempt a client makes is one request to the server.
+//
+// net/http resends only a request it can replay (Request.isReplayable):
+// one whose Body is nil or has GetBody. sendOnce gives each request an
+// empty Body without GetBody, which net/http reads before sending a GET
+// and then sends as no body at all.
+type sendOnce struct{ next http.RoundTripper }
+
+func (t sendOnce) RoundTrip(req *http.Request) (*http.Response, error) {
+	if req.Body != nil && req.Body != http.NoBody {
+		return t.next.RoundTrip(req)
+	}
+	r := req.Clone(req.Context()) // a RoundTripper must not change its request
+	r.Body, r.GetBody, r.ContentLength = io.NopCloser(strings.NewReader("")), nil, 0
+	return t.next.RoundTrip(r)
+}
+
+// CloseIdleConnections forwards to the wrapped transport.
+func (t sendOnce) CloseIdleConnections() {
 	if c, ok := t.next.(interface{ CloseIdleConnections() }); ok {
 		c.CloseIdleConnections()
 	}

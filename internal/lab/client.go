@@ -12,9 +12,12 @@ import (
 // table.
 type Client struct {
 	Name string
+	// Note says what the client does, for the table's footnotes, such as
+	// "4 attempts, 100ms apart".
+	Note string
 	// New makes the client's Caller over tr, a transport of its own
-	// (so its connections are its own), talking to the server at url.
-	New func(tr http.RoundTripper) (Caller, error)
+	// (so its connections are its own). What its guards do goes to rec.
+	New func(tr http.RoundTripper, rec *Recorder) (Caller, error)
 }
 
 // A Caller makes call number id (a GET of url) to the end, reads and
@@ -47,15 +50,19 @@ func finish(resp *http.Response, err error) (int, error) {
 
 // Plain is net/http with no retries: one attempt per call.
 func Plain() Client {
-	return Client{Name: "net/http", New: func(tr http.RoundTripper) (Caller, error) {
-		hc := &http.Client{Transport: tr}
-		return func(ctx context.Context, url string, id int) (int, error) {
-			req, err := newRequest(ctx, url, id)
-			if err != nil {
-				return 0, err
-			}
-			req.Header.Set(AttemptHeader, "1")
-			return finish(hc.Do(req))
-		}, nil
-	}}
+	return Client{
+		Name: "net/http",
+		Note: "http.Client, one attempt a call",
+		New: func(tr http.RoundTripper, _ *Recorder) (Caller, error) {
+			hc := &http.Client{Transport: tr}
+			return func(ctx context.Context, url string, id int) (int, error) {
+				req, err := newRequest(ctx, url, id)
+				if err != nil {
+					return 0, err
+				}
+				req.Header.Set(AttemptHeader, "1")
+				return finish(hc.Do(req))
+			}, nil
+		},
+	}
 }

@@ -6,17 +6,30 @@ import (
 	"time"
 
 	"github.com/rebound-go/rebound"
-	"github.com/rebound-go/rebound/breaker"
-	"github.com/rebound-go/rebound/hedge"
 )
 
-// Rebound is a rebound Transport configured by cfg. Each run gets a new
-// Transport, so budgets and breakers start afresh.
-func Rebound(name string, cfg rebound.Config) Client {
-	return Client{Name: name, New: func(tr http.RoundTripper) (Caller, error) {
-		rt, err := rebound.NewTransport(attemptNumbers{tr}, cfg)
+// Rebound is a rebound Transport configured by cfg; note says what it
+// does, for the footnotes. Each run gets a new Transport, so budgets and
+// breakers start afresh, and what its breakers do goes to the run's
+// Recorder.
+func Rebound(name, note string, cfg rebound.Config) Client {
+	return Client{Name: name, Note: note, New: func(tr http.RoundTripper, rec *Recorder) (Caller, error) {
+		c := cfg
+		if rec != nil {
+			c.OnEvent = rec.hook(cfg.OnEvent)
+		}
+		rt, err := rebound.NewTransport(attemptNumbers{tr}, c)
 		if err != nil {
 			return nil, err
+		}
+		if rec != nil && cfg.Breaker != nil {
+			rec.watchBreakers(func() []string {
+				var hosts []string
+				for _, h := range rt.Hosts() {
+					hosts = append(hosts, h.Key)
+				}
+				return hosts
+			})
 		}
 		hc := &http.Client{Transport: rt}
 		return func(ctx context.Context, url string, id int) (int, error) {
@@ -29,41 +42,29 @@ func Rebound(name string, cfg rebound.Config) Client {
 	}}
 }
 
-// GuardBreaker is the breaker of the guarded client: it opens when half
-// of the last 50 attempts (at least 20) failed, and probes again after
-// 250 ms, short enough not to outlast an outage by much.
-func GuardBreaker() *breaker.Settings {
-	return &breaker.Settings{
-		FailureRate:    0.5,
-		WindowSize:     50,
-		MinimumCalls:   20,
-		OpenTimeout:    250 * time.Millisecond,
-		MaxOpenTimeout: 250 * time.Millisecond,
-	}
-}
+// DefaultPolicy is the policy of the lab's rebound clients:
+// rebound.Recommended's.
+func DefaultPolicy() rebound.Policy { return rebound.Recommended().Policy }
 
-// Guarded is p with every overload guard rebound has that a lab of one
-// host can show: the adaptive retry budget, a breaker per host, a bound
-// on each attempt (none when attemptTimeout is zero) and hedging at the
-// host's p95 latency, which the budget pays for.
+// Guarded is rebound.Recommended with policy p and, when attemptTimeout
+// is positive, that bound on each attempt: the configuration of
+// "rebound+guards".
 func Guarded(p rebound.Policy, attemptTimeout time.Duration) rebound.Config {
-	return rebound.Config{
-		Policy:         p,
-		Budget:         rebound.AdaptiveBudget,
-		Breaker:        GuardBreaker(),
-		AttemptTimeout: attemptTimeout,
-		Hedge:          &hedge.Settings{Percentile: 0.95, MinDelay: 5 * time.Millisecond, MaxDelay: 100 * time.Millisecond},
-	}
+	cfg := rebound.Recommended()
+	cfg.Policy = p
+	cfg.AttemptTimeout = attemptTimeout
+	return cfg
 }
 
 // Clients are the lab's standard clients, in the order of the table:
-// plain net/http, a hand-written loop (3 retries, 100 ms apart), rebound
-// with policy p, and rebound with p and every guard.
+// plain net/http, a hand-written loop making as many attempts as p, 100 ms
+// apart, rebound with policy p, and Guarded(p, attemptTimeout).
 func Clients(p rebound.Policy, attemptTimeout time.Duration) []Client {
+	guards := Guarded(p, attemptTimeout)
 	return []Client{
 		Plain(),
-		Naive(3, 100*time.Millisecond),
-		Rebound("rebound", rebound.Config{Policy: p}),
-		Rebound("rebound+guards", Guarded(p, attemptTimeout)),
+		Naive(p.MaxAttempts(), 100*time.Millisecond),
+		Rebound("rebound", "rebound.Transport: "+DescribePolicy(p), rebound.Config{Policy: p}),
+		Rebound("rebound+guards", DescribeGuards(guards), guards),
 	}
 }

@@ -1,7 +1,9 @@
 package lab
 
 import (
+	"bytes"
 	_ "embed"
+	"encoding/json"
 	"fmt"
 	"html/template"
 	"io"
@@ -27,56 +29,112 @@ type ReportInfo struct {
 // chartData is what the report's script draws; its JSON is in the page.
 type chartData struct {
 	Clients []string `json:"clients"`
-	// Latency holds, per client, points [x, ms] of latency by percentile:
-	// x is -log10(1-q), so 1 is the 90th percentile, 2 the 99th.
-	Latency [][][2]float64 `json:"latency"`
-	// Successes and Load hold, per client, counts per second.
+	// LatencyOK and LatencyFailed hold, per client, points [x, ms] of the
+	// latency of the calls that succeeded, and of those that failed, by
+	// percentile: x is -log10(1-q), so 1 is the 90th percentile, 2 the
+	// 99th.
+	LatencyOK     [][][2]float64 `json:"latencyOK"`
+	LatencyFailed [][][2]float64 `json:"latencyFailed"`
+	// BucketMs is the width of the timelines' buckets, in milliseconds.
+	BucketMs float64 `json:"bucketMs"`
+	// Successes and Load hold, per client, counts per bucket.
 	Successes [][]int   `json:"successes"`
 	Load      [][]int64 `json:"load"`
 	// Outages are the scenario's outage windows, in seconds.
 	Outages [][2]float64 `json:"outages"`
+	// Breakers holds, per client, a band per host with a breaker.
+	Breakers [][]band `json:"breakers"`
+}
+
+// band is the states of one host's breaker over a run.
+type band struct {
+	Host  string `json:"host"`
+	Spans []span `json:"spans"`
+}
+
+// span is a stretch of time, in seconds, in one state.
+type span struct {
+	From  float64 `json:"from"`
+	To    float64 `json:"to"`
+	State string  `json:"state"`
 }
 
 type reportPage struct {
 	ReportInfo
 	Describe string
 	JSON     string
+	Faults   []scenarioLine
 	Columns  []string
 	Rows     []Row
-	Failures []failureLine
+	Notes    []string
+	Clients  []clientLine
 	Charts   chartData
 }
 
-type failureLine struct{ Client, Summary string }
+type clientLine struct{ Client, Note, Failures string }
 
 // WriteReport writes the lab's results as one self-contained HTML page:
-// the table, a chart of latency by percentile and timelines of successes
-// and server load per second, one series per client in each. The page
-// loads nothing: its style and script are inline. After drawing, it
-// writes {"errors":[…],"latencySeries":n,"successSeries":n,"loadSeries":n}
-// into <pre id="selfcheck">, counting the series actually drawn, for
-// tests that load it in a browser.
+// the table with its notes, the scenario, a chart of latency by
+// percentile (calls that succeeded and calls that failed apart),
+// timelines of successes and server load per 100 ms, and each host's
+// breaker state as a band over the run; every chart shows its values
+// under the pointer. The page loads nothing: its style and script are
+// inline. After drawing, it writes {"errors":[…],"clients":n,
+// "latencySeries":n,"successSeries":n,"loadSeries":n,"breakerBands":n,
+// "hoverCharts":n,"bucketMs":ms} into <pre id="selfcheck">, counting what
+// was actually drawn, for tests that load it in a browser.
 func WriteReport(w io.Writer, info ReportInfo, results []*Result) error {
 	js, err := info.Scenario.MarshalJSON()
 	if err != nil {
 		return err
 	}
-	p := reportPage{ReportInfo: info, Describe: Describe(info.Scenario), JSON: string(js), Columns: Columns}
+	var pretty bytes.Buffer
+	if err := json.Indent(&pretty, js, "", "  "); err != nil {
+		return err
+	}
+	p := reportPage{
+		ReportInfo: info, Describe: Describe(info.Scenario), JSON: pretty.String(),
+		Faults: scenarioLines(info.Scenario), Columns: Columns, Rows: Rows(results), Notes: ColumnNotes(results),
+	}
+	p.Charts.BucketMs = float64(Bucket) / float64(time.Millisecond)
 	for _, o := range info.Scenario.Outages {
 		p.Charts.Outages = append(p.Charts.Outages, [2]float64{o.Start.Seconds(), o.End.Seconds()})
 	}
 	for _, r := range results {
-		p.Rows = append(p.Rows, RowOf(r))
-		p.Failures = append(p.Failures, failureLine{r.Client, FailureSummary(r)})
-		p.Charts.Clients = append(p.Charts.Clients, r.Client)
-		p.Charts.Latency = append(p.Charts.Latency, percentilePoints(r.Latencies(), 400))
-		p.Charts.Successes = append(p.Charts.Successes, r.Successes())
-		p.Charts.Load = append(p.Charts.Load, r.Load)
+		p.Clients = append(p.Clients, clientLine{r.Client, r.Note, FailureSummary(r)})
+		c := &p.Charts
+		c.Clients = append(c.Clients, r.Client)
+		c.LatencyOK = append(c.LatencyOK, percentilePoints(r.LatenciesOf(true), 400))
+		c.LatencyFailed = append(c.LatencyFailed, percentilePoints(r.LatenciesOf(false), 400))
+		c.Successes = append(c.Successes, r.Successes())
+		c.Load = append(c.Load, r.Load)
+		c.Breakers = append(c.Breakers, bands(r))
 	}
 	if err := reportTemplate.Execute(w, p); err != nil {
 		return fmt.Errorf("lab: report: %w", err)
 	}
 	return nil
+}
+
+// bands turns a result's breaker changes into one band per host, closed
+// until its first change, each span ending at the next or at the end of
+// the run.
+func bands(r *Result) []band {
+	out := []band{}
+	end := r.Wall.Seconds()
+	for _, host := range r.BreakerHosts {
+		b := band{Host: host, Spans: []span{{From: 0, To: end, State: "closed"}}}
+		for _, c := range r.Breaker {
+			if c.Host != host {
+				continue
+			}
+			at := min(c.At.Seconds(), end)
+			b.Spans[len(b.Spans)-1].To = at
+			b.Spans = append(b.Spans, span{From: at, To: end, State: c.To})
+		}
+		out = append(out, b)
+	}
+	return out
 }
 
 // percentilePoints samples sorted latencies at about k evenly spaced
@@ -86,7 +144,7 @@ func WriteReport(w io.Writer, info ReportInfo, results []*Result) error {
 func percentilePoints(sorted []time.Duration, k int) [][2]float64 {
 	n := len(sorted)
 	if n == 0 {
-		return nil
+		return [][2]float64{}
 	}
 	top := math.Log10(float64(n))
 	var pts [][2]float64

@@ -29,13 +29,38 @@ func (c Call) OK() bool { return c.Err == nil && c.Status >= 200 && c.Status < 3
 // Result is what one client did, and what its fault server counted.
 type Result struct {
 	Client string
+	Note   string // what the client does (Client.Note)
 	Calls  []Call // by call number
 	Wall   time.Duration
-	// Server is the fault server's count, taken once it had closed.
+	// Server is the fault server's count, taken once it had closed; with
+	// Config.Target, the client-side injector's, with the connections
+	// the client dialled.
 	Server faults.Stats
-	// Load is the requests the server saw in each second of the run;
+	// Target is Config.Target: "" when the client called a fault server
+	// of its own.
+	Target string
+	// Load is the requests the server saw in each Bucket of the run;
 	// they add up to Server.Requests.
 	Load []int64
+	// Outages are the scenario's outage windows, from the client's start.
+	Outages []Window
+	// Breaker lists the changes of the client's breakers, in order;
+	// BreakerHosts are the hosts that have one, sorted; BreakerWaits
+	// counts the attempts that waited for an open one.
+	Breaker      []BreakerChange
+	BreakerHosts []string
+	BreakerWaits int
+}
+
+// Window is a stretch of a run, from its start.
+type Window struct{ Start, End time.Duration }
+
+func outages(s faults.Scenario) []Window {
+	var ws []Window
+	for _, o := range s.Outages {
+		ws = append(ws, Window{o.Start, o.End})
+	}
+	return ws
 }
 
 // OK is the number of calls that succeeded.
@@ -67,6 +92,19 @@ func (r *Result) Latencies() []time.Duration {
 	return ls
 }
 
+// LatenciesOf returns the latencies of the calls that succeeded (ok) or
+// failed (!ok), sorted.
+func (r *Result) LatenciesOf(ok bool) []time.Duration {
+	var ls []time.Duration
+	for _, c := range r.Calls {
+		if c.OK() == ok {
+			ls = append(ls, c.Latency)
+		}
+	}
+	slices.Sort(ls)
+	return ls
+}
+
 // Percentile returns the q-quantile (0 < q ≤ 1) of sorted by the nearest
 // rank: the smallest value that at least q of the values do not exceed.
 func Percentile(sorted []time.Duration, q float64) time.Duration {
@@ -77,17 +115,17 @@ func Percentile(sorted []time.Duration, q float64) time.Duration {
 	return sorted[min(max(i, 0), len(sorted)-1)]
 }
 
-// Successes returns the calls that succeeded in each second of the run,
+// Successes returns the calls that succeeded in each Bucket of the run,
 // by when they ended.
 func (r *Result) Successes() []int {
-	out := make([]int, max(len(r.Load), int(r.Wall/time.Second)+1))
+	out := make([]int, max(len(r.Load), int(r.Wall/Bucket)+1))
 	for _, c := range r.Calls {
 		if c.OK() {
-			sec := int((c.Start + c.Latency) / time.Second)
-			for len(out) <= sec {
+			b := int((c.Start + c.Latency) / Bucket)
+			for len(out) <= b {
 				out = append(out, 0)
 			}
-			out[sec]++
+			out[b]++
 		}
 	}
 	return out

@@ -5,33 +5,38 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"sync"
 	"sync/atomic"
 	"time"
 
-	"github.com/rebound-go/rebound"
 	"github.com/rebound-go/rebound/faults"
 )
 
-// Defaults of a zero Config.
+// Defaults of a zero Config, but for DefaultRate, which is the command's
+// (a zero Config is unpaced).
 const (
 	DefaultN           = 2000
-	DefaultC           = 32
+	DefaultC           = 1000
+	DefaultRate        = 200
 	DefaultCallTimeout = 10 * time.Second
 )
 
 // Config is one lab: a workload, the faults it meets and the clients that
-// run it. Its zero value runs DefaultN calls, DefaultC at a time, as fast
-// as they go, through Clients(rebound.Policy{}, 0), with no faults.
+// run it. Its zero value runs DefaultN calls, up to DefaultC at a time, as
+// fast as they go, through Clients(DefaultPolicy(), 0), with no faults.
 type Config struct {
-	// N is how many calls each client makes; C how many at once.
+	// N is how many calls each client makes; C how many may be in
+	// flight at once.
 	N, C int
-	// Rate, when positive, is how many calls a second each client may
-	// start: call i starts no earlier than i/Rate after the client's
-	// start, so the outage of a scenario meets every client at the same
-	// point of its workload. A client that falls behind catches up as
-	// fast as its C callers can.
+	// Rate, when positive, is how many calls a second each client starts:
+	// call i is due i/Rate after the client's start and starts then, in
+	// a goroutine of its own, whatever became of the calls before it
+	// (an open workload, as a service's calls come from its own users),
+	// unless C calls are in flight already; it then waits for one to
+	// end, and the wait counts in its latency. Zero means each of C
+	// callers starts its next call as soon as its last one ends.
 	Rate float64
 	// CallTimeout bounds each call, retries and waits included.
 	CallTimeout time.Duration
@@ -45,6 +50,12 @@ type Config struct {
 	// Progress, when set, receives a one-line counter, rewritten in
 	// place with carriage returns, as calls complete.
 	Progress io.Writer
+	// Target, when set, is the URL every client calls instead of a fault
+	// server of its own. The scenario's faults are then injected on the
+	// client side, through faults.Injector.Transport, so the "server"
+	// figures are what that injector saw (every attempt the client
+	// made) and the connections the client dialled.
+	Target string
 }
 
 // Run runs the lab: every client makes the workload's calls against a
@@ -90,64 +101,98 @@ func (cfg Config) withDefaults() Config {
 		cfg.CallTimeout = DefaultCallTimeout
 	}
 	if cfg.Clients == nil {
-		cfg.Clients = Clients(rebound.Policy{}, 0)
+		cfg.Clients = Clients(DefaultPolicy(), 0)
 	}
 	return cfg
 }
 
-// ok serves every request that gets past the faults.
-var ok = http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { _, _ = io.WriteString(w, "ok") })
-
-// runOne runs the workload through one client against a server of its own.
+// runOne runs the workload through one client against a server of its
+// own, or against cfg.Target through a client-side injector.
 func runOne(ctx context.Context, cfg Config, c Client, done *atomic.Int64) (*Result, error) {
 	in, err := faults.New(cfg.Scenario) // the outage clock starts here
 	if err != nil {
 		return nil, err
 	}
-	srv, err := faults.NewServer(in, ok)
-	if err != nil {
-		return nil, err
-	}
-	defer srv.Close()
 	tr := newTransport(cfg.C)
 	defer tr.CloseIdleConnections()
-	call, err := c.New(tr)
+	var (
+		rt    http.RoundTripper = sendOnce{tr}
+		url                     = cfg.Target
+		srv   *faults.Server
+		dials atomic.Int64
+	)
+	if cfg.Target == "" {
+		if srv, err = faults.NewServer(in, nil); err != nil { // 200 "ok" past the faults
+			return nil, err
+		}
+		defer srv.Close()
+		url = srv.URL
+	} else {
+		countDials(tr, &dials)
+		rt = in.Transport(tr) // net/http's resends are the target's business
+
+	}
+
+	start := time.Now()
+	rec := newRecorder(start)
+	call, err := c.New(rt, rec)
 	if err != nil {
 		return nil, fmt.Errorf("lab: %s: %w", c.Name, err)
 	}
-
-	res := &Result{Client: c.Name, Calls: make([]Call, cfg.N)}
-	start := time.Now()
-	load := startSampler(srv, start)
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	for range cfg.C {
-		wg.Go(func() {
-			for {
-				id := int(next.Add(1) - 1)
-				if id >= cfg.N || ctx.Err() != nil {
-					return
-				}
-				due := time.Time{}
-				if cfg.Rate > 0 {
-					due = start.Add(time.Duration(float64(id) / cfg.Rate * float64(time.Second)))
-					waitUntil(ctx, due)
-				}
-				res.Calls[id] = makeCall(ctx, cfg.CallTimeout, call, srv.URL, id, start, due)
-				done.Add(1)
-			}
-		})
-	}
-	wg.Wait()
+	res := &Result{Client: c.Name, Note: c.Note, Target: cfg.Target, Calls: make([]Call, cfg.N), Outages: outages(cfg.Scenario)}
+	load := startSampler(in, start)
+	dispatch(ctx, cfg, func(id int, due time.Time) {
+		res.Calls[id] = makeCall(ctx, cfg.CallTimeout, call, url, id, start, due)
+		done.Add(1)
+	})
 	res.Wall = time.Since(start)
-	srv.Close() // waits for the handlers still running: the counts are final
-	res.Server = srv.Stats()
+	if srv != nil {
+		srv.Close() // waits for the handlers still running: the counts are final
+	}
+	res.Server = in.Stats()
+	if srv == nil {
+		res.Server.Connections = dials.Load()
+	}
 	res.Load = load.stop(res.Server.Requests, res.Wall)
+	res.Breaker, res.BreakerWaits, res.BreakerHosts = rec.result()
+	for id := range res.Calls {
+		if c := &res.Calls[id]; c.Status == 0 && c.Err == nil { // never made
+			c.Err = context.Cause(ctx)
+		}
+	}
 	return res, nil
 }
 
+// dispatch makes cfg.N calls, at most cfg.C at a time: each when it is
+// due at cfg.Rate, or, unpaced, as soon as a caller is free. It returns
+// when every call started has ended; cancelling ctx starts no more.
+func dispatch(ctx context.Context, cfg Config, call func(id int, due time.Time)) {
+	start := time.Now()
+	slots := make(chan struct{}, cfg.C)
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	for id := range cfg.N {
+		var due time.Time
+		if cfg.Rate > 0 {
+			due = start.Add(time.Duration(float64(id) / cfg.Rate * float64(time.Second)))
+			waitUntil(ctx, due)
+		}
+		select {
+		case slots <- struct{}{}:
+		case <-ctx.Done():
+		}
+		if ctx.Err() != nil {
+			return
+		}
+		wg.Go(func() {
+			defer func() { <-slots }()
+			call(id, due)
+		})
+	}
+}
+
 // makeCall makes call id. Its latency runs from when it was due, when
-// the workload is paced, so that time spent waiting for a free caller
+// the workload is paced, so that time spent waiting for a free slot
 // counts: a client that falls behind is slow, not merely late.
 func makeCall(ctx context.Context, timeout time.Duration, call Caller, url string, id int, start, due time.Time) Call {
 	ctx, cancel := context.WithTimeout(ctx, timeout)
@@ -177,11 +222,26 @@ func waitUntil(ctx context.Context, t time.Time) {
 // newTransport is net/http's default transport with room in its pool for
 // c idle connections to the one host, so that the connections a client
 // opens measure the client and not the pool's size. No proxy: the lab
-// talks to loopback only.
+// talks to loopback, or to the one target it was given.
 func newTransport(c int) *http.Transport {
 	t := http.DefaultTransport.(*http.Transport).Clone()
 	t.Proxy = nil
 	t.MaxIdleConnsPerHost = c
 	t.MaxIdleConns = max(t.MaxIdleConns, c)
 	return t
+}
+
+// countDials makes t count the connections it dials in n.
+func countDials(t *http.Transport, n *atomic.Int64) {
+	dial := t.DialContext
+	if dial == nil {
+		dial = (&net.Dialer{}).DialContext
+	}
+	t.DialContext = func(ctx context.Context, network, addr string) (net.Conn, error) {
+		conn, err := dial(ctx, network, addr)
+		if err == nil {
+			n.Add(1)
+		}
+		return conn, err
+	}
 }

@@ -95,3 +95,27 @@ func faultName(f faults.Fault) string {
 func percent(r float64) string {
 	return strings.TrimSuffix(strings.TrimRight(fmt.Sprintf("%.2f", r*100), "0"), ".") + "%"
 }
+
+// scenarioLine is one entry of a scenario, for the report's table of it.
+type scenarioLine struct{ Kind, What, When string }
+
+// scenarioLines lists what a scenario does, one entry a line: each fault
+// and latency rule with its share of requests, each outage with its
+// window.
+func scenarioLines(s faults.Scenario) []scenarioLine {
+	var out []scenarioLine
+	for _, f := range s.Faults {
+		out = append(out, scenarioLine{"fault", faultName(f), percent(f.Rate) + " of requests"})
+	}
+	for _, l := range s.Latency {
+		d := "+" + l.Min.String()
+		if l.Max > l.Min {
+			d += " to " + l.Max.String()
+		}
+		out = append(out, scenarioLine{"latency", d, percent(l.Rate) + " of requests"})
+	}
+	for _, o := range s.Outages {
+		out = append(out, scenarioLine{"outage", "every request: " + faultName(o.Fault), fmt.Sprintf("from %v to %v", o.Start, o.End)})
+	}
+	return out
+}
