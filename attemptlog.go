@@ -9,7 +9,7 @@ import (
 )
 
 // AttemptLog records what one call tried, what came back, how long it
-// waited and why (pester's KeepLog, without shared state on the client).
+// waited and why, without shared state on the client.
 // Attach a new log to each call with WithAttemptLog or use Client.DoLogged.
 // Its methods are safe for concurrent use. The log never holds header
 // values, and URLs are recorded with their password and query values

@@ -7,7 +7,7 @@ import (
 )
 
 // Client is a drop-in replacement for *http.Client whose requests are
-// retried by a Transport (pester's face): Get, Head, Post, PostForm and Do
+// retried by a Transport: Get, Head, Post, PostForm and Do
 // behave as net/http's, only more patiently. A Client is safe for
 // concurrent use by any number of goroutines.
 type Client struct {

@@ -26,14 +26,13 @@ func withOptions(ctx context.Context, edit func(*callOptions)) context.Context {
 }
 
 // WithRetrier returns a context that makes a Transport (or Retry) use r for
-// requests made with it, instead of its own policy (nanogit's ToContext).
+// requests made with it, instead of its own policy.
 // Pass NoRetry to turn retries off for one request.
 func WithRetrier(ctx context.Context, r Retrier) context.Context {
 	return withOptions(ctx, func(o *callOptions) { o.retrier = r })
 }
 
-// RetrierFromContext returns the Retrier attached by WithRetrier, if any
-// (nanogit's FromContext).
+// RetrierFromContext returns the Retrier attached by WithRetrier, if any.
 func RetrierFromContext(ctx context.Context) (Retrier, bool) {
 	if o := optionsFrom(ctx); o != nil && o.retrier != nil {
 		return o.retrier, true

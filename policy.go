@@ -12,7 +12,7 @@ import (
 )
 
 // Unlimited as Policy.Attempts means no limit on attempts: the context's
-// cancellation or deadline alone ends the loop (gofalcon's MaxTries 0).
+// cancellation or deadline alone ends the loop.
 const Unlimited = -1
 
 // The defaults of a zero Policy, in one place.
@@ -23,9 +23,9 @@ const (
 	defaultMaxDelay      = 5 * time.Second        // backoff cap
 )
 
-// defaultBackoff is the backoff of a zero Policy: nanogit's defaults
-// (100 ms, doubling, at most 5 s) with equal jitter, so the spread never
-// brings a retry closer than half the nominal delay.
+// defaultBackoff is the backoff of a zero Policy: 100 ms, doubling, at
+// most 5 s, with equal jitter, so the spread never brings a retry closer
+// than half the nominal delay.
 var defaultBackoff backoff.Strategy = backoff.Exponential{
 	Initial: defaultInitial, Max: defaultMaxDelay, Multiplier: 2, Jitter: backoff.Equal,
 }
@@ -69,7 +69,7 @@ type Policy struct {
 	MaxRetryAfter time.Duration
 
 	// RetryStatuses adds status codes to retry, under the same idempotency
-	// rule as 5xx, such as 404 while a replica catches up (pester).
+	// rule as 5xx, such as 404 while a replica catches up.
 	RetryStatuses []int
 
 	// RetryNonIdempotent retries every method on timeouts, resets and 5xx,

@@ -8,7 +8,7 @@ import (
 
 // Retrier decides, after each attempt, whether to try again and how long to
 // wait first. [Policy] is rebound's Retrier; implement this interface for
-// rules of your own (nanogit's Retrier). Implementations must be safe for
+// rules of your own. Implementations must be safe for
 // concurrent use.
 type Retrier interface {
 	// MaxAttempts is the most attempts in total, the first included.
@@ -38,7 +38,7 @@ type Outcome struct {
 
 // NoRetry is a Retrier that never retries: one attempt, as if rebound were
 // not there. Attach it to a request with WithRetrier to turn retries off
-// for that request alone (nanogit's NoopRetrier).
+// for that request alone.
 var NoRetry Retrier = noRetry{}
 
 type noRetry struct{}

@@ -6,14 +6,14 @@
 // exact schedule. The random source lives in one place, the caller (the
 // rebound retry loop draws u from its policy's Rand).
 //
-// The five strategies of pester and nanogit's default are each one line:
+// The common strategies (as pester names them) are each one line:
 //
 //	backoff.Constant{Interval: time.Second}                                     // pester DefaultBackoff
 //	backoff.Linear{Step: time.Second}                                           // pester LinearBackoff
 //	backoff.Linear{Step: time.Second, Jitter: backoff.Proportional(0.5)}        // pester LinearJitterBackoff
 //	backoff.Exponential{Initial: time.Second}                                   // pester ExponentialBackoff
 //	backoff.Exponential{Initial: time.Second, Jitter: backoff.Full}             // pester ExponentialJitterBackoff
-//	backoff.Exponential{Initial: 100 * time.Millisecond, Max: 5 * time.Second, Multiplier: 2, Jitter: backoff.Full} // nanogit
+//	backoff.Exponential{Initial: 100 * time.Millisecond, Max: 5 * time.Second, Multiplier: 2, Jitter: backoff.Full} // 100 ms doubling to 5 s
 package backoff
 
 import (
