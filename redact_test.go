@@ -8,6 +8,9 @@ import (
 	"strings"
 	"testing"
 	"testing/synctest"
+	"time"
+
+	"github.com/rebound-go/rebound/breaker"
 )
 
 // A secret in a query string never reaches what rebound writes, unless
@@ -55,4 +58,31 @@ func TestRedactedURL(t *testing.T) {
 			t.Errorf("%s: %s, want %s", tt.in, got, tt.want)
 		}
 	}
+}
+
+// A breaker opening is a Warn line with the host and both states; its
+// closing an Info line; a wait says its delay and source.
+func TestSlogBreakerAndWaits(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		var logs bytes.Buffer
+		f := &fakeTransport{steps: []step{status(503), status(503), status(200)}}
+		rt, _ := NewTransport(f, Config{Policy: Policy{Backoff: tick},
+			Breaker: &breaker.Settings{ConsecutiveFailures: 2, OpenTimeout: time.Second, MaxOpenTimeout: time.Second},
+			OnEvent: SlogEvents(slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelInfo})))})
+		resp, _ := rt.RoundTrip(mustRequest("GET", "http://api.example.test/"))
+		resp.Body.Close()
+		time.Sleep(2 * time.Second) // fake time: the open period passes
+		resp, _ = rt.RoundTrip(mustRequest("GET", "http://api.example.test/"))
+		resp.Body.Close()
+		out := logs.String()
+		for _, want := range []string{
+			`level=INFO msg="rebound: wait" host=api.example.test attempt=1 method=GET url=http://api.example.test/ status=503 delay=100ms source=backoff`,
+			`level=WARN msg="rebound: breaker open" host=api.example.test from=closed to=open`,
+			`level=INFO msg="rebound: breaker closed" host=api.example.test from=half-open to=closed`,
+		} {
+			if !strings.Contains(out, want) {
+				t.Errorf("log lacks %s\n%s", want, out)
+			}
+		}
+	})
 }
