@@ -109,9 +109,7 @@ func (c *call) send(ctx, call context.Context, n, k, seq int, p *permit) attempt
 		c.g.inflight.Add(-1)
 	}
 	if c.g.pacer != nil && resp != nil {
-		if info, ok := ratelimit.Parse(resp.Header, time.Now()); ok {
-			c.g.pacer.Update(info)
-		}
+		c.g.pace(resp)
 	}
 	if c.g.admits || c.g.budget != nil {
 		c.g.report(ctx, n > 1 || k > 0, p, resp, err)
@@ -138,6 +136,22 @@ func (c *call) send(ctx, call context.Context, n, k, seq int, p *permit) attempt
 		c.release(p)
 	}
 	return attemptResult{resp: resp, err: err}
+}
+
+// pace tells the host's pacer what the server said of its quota: the
+// rate-limit headers, or a 429's Retry-After, which says the window is
+// spent until then.
+func (g *guards) pace(resp *http.Response) {
+	now := time.Now()
+	info, ok := ratelimit.Parse(resp.Header, now)
+	if resp.StatusCode == http.StatusTooManyRequests && info.Reset.IsZero() {
+		if d, has := ParseRetryAfter(resp.Header.Get("Retry-After"), now); has {
+			info.Remaining, info.Reset, ok = 0, now.Add(min(d, ratelimit.MaxReset)), true
+		}
+	}
+	if ok {
+		g.pacer.Update(info)
+	}
 }
 
 // roundTrip is the send itself: the wrapped RoundTripper with r, or

@@ -4,9 +4,11 @@ import (
 	"context"
 	"net/http"
 	"sync"
+	"sync/atomic"
 
 	"github.com/rebound-go/rebound/breaker"
 	"github.com/rebound-go/rebound/bulkhead"
+	"github.com/rebound-go/rebound/fleet"
 	"github.com/rebound-go/rebound/hedge"
 	"github.com/rebound-go/rebound/ratelimit"
 	"github.com/rebound-go/rebound/throttle"
@@ -24,12 +26,13 @@ const defaultMaxHosts = 1024
 // comes back starts afresh: closed breaker, new budget.
 type hostTable struct {
 	key   func(*http.Request) string
-	make  func(key string) *guards
+	make  func(key string) (*guards, *fleet.Member) // the member nil without a fleet
 	max   int
 	hosts sync.Map // key → *guards
 
-	mu sync.Mutex // serialises inserts and sweeps
-	n  int
+	mu      sync.Mutex // serialises inserts and sweeps
+	n       int
+	members map[string]*fleet.Member // with Config.Fleet: each host's place in the fleet
 }
 
 // get returns the guards of req's host, making them on first use.
@@ -54,7 +57,10 @@ func (h *hostTable) insert(key string) *guards {
 	if h.max > 0 && h.n >= h.max {
 		h.sweep()
 	}
-	g := h.make(key)
+	g, m := h.make(key)
+	if m != nil {
+		h.members[key] = m
+	}
 	g.used.Store(true)
 	h.hosts.Store(key, g)
 	h.n++
@@ -73,6 +79,10 @@ func (h *hostTable) sweep() {
 			}
 			h.hosts.Delete(k)
 			h.n--
+			if m := h.members[k.(string)]; m != nil {
+				m.Leave()
+				delete(h.members, k.(string))
+			}
 			return h.n > target
 		})
 	}
@@ -140,7 +150,12 @@ func newHostTable(cfg *Config, shared *guards) (*hostTable, error) {
 		pace = new(ratelimit.Settings)
 		*pace = *cfg.Pace
 	}
-	h.make = func(key string) *guards {
+	fl := cfg.Fleet
+	if fl != nil {
+		h.members = make(map[string]*fleet.Member)
+	}
+	h.make = func(key string) (*guards, *fleet.Member) {
+		var member atomic.Pointer[fleet.Member] // set once the breaker is made
 		g := &guards{key: key, tracked: true, timeout: shared.timeout, fraction: shared.fraction, hedge: shared.hedge, limiter: shared.limiter}
 		if adaptiveHedge {
 			g.latencies = new(hedge.Latencies)
@@ -152,7 +167,11 @@ func newHostTable(cfg *Config, shared *guards) (*hostTable, error) {
 			g.budget = newBudget()
 		}
 		if bs != nil {
-			g.breaker, _ = breaker.New(breakerSettings(*bs, key, onEvent)) // validated above
+			s := breakerSettings(*bs, key, onEvent)
+			if fl != nil {
+				s = fleetHook(s, &member)
+			}
+			g.breaker, _ = breaker.New(s) // validated above
 			g.rideOut = bs.MaxWaiting > 0
 		}
 		if ts != nil {
@@ -164,9 +183,44 @@ func newHostTable(cfg *Config, shared *guards) (*hostTable, error) {
 		addAdaptive(g)
 		g.admits = g.bulkhead != nil || g.limiter != nil || g.pacer != nil || g.breaker != nil || g.throttle != nil ||
 			g.limit != nil || g.learnt != nil
-		return g
+		return g, joinFleet(fl, key, g, bs, &member)
 	}
 	return h, nil
+}
+
+// joinFleet makes a host's breaker, budget and pacer members of fl, and
+// has g spend the fleet's budget; nil when there is no fleet or nothing
+// to share. bs are the breaker's settings; member is where the breaker's
+// hook finds its member.
+func joinFleet(fl *fleet.Fleet, key string, g *guards, bs *breaker.Settings, member *atomic.Pointer[fleet.Member]) *fleet.Member {
+	if fl == nil || (g.breaker == nil && g.budget == nil && g.pacer == nil) {
+		return nil
+	}
+	fg := fleet.Guards{Breaker: g.breaker, Budget: g.budget, Pacer: g.pacer}
+	if bs != nil {
+		fg.BreakerSettings = *bs
+	}
+	m := fl.Join(key, fg)
+	member.Store(m)
+	if b := m.Budget(); b != nil {
+		g.budget = b
+	}
+	return m
+}
+
+// fleetHook has a host's breaker tell its fleet member of its changes, so
+// that a breaker that trips here opens the fleet's at once.
+func fleetHook(s breaker.Settings, member *atomic.Pointer[fleet.Member]) breaker.Settings {
+	user := s.OnStateChange
+	s.OnStateChange = func(name string, from, to breaker.State) {
+		if user != nil {
+			user(name, from, to)
+		}
+		if m := member.Load(); m != nil {
+			m.BreakerChanged(from, to)
+		}
+	}
+	return s
 }
 
 // breakerSettings names a host's breaker and has it report its changes

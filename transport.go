@@ -11,6 +11,7 @@ import (
 	"github.com/rebound-go/rebound/breaker"
 	"github.com/rebound-go/rebound/budget"
 	"github.com/rebound-go/rebound/bulkhead"
+	"github.com/rebound-go/rebound/fleet"
 	"github.com/rebound-go/rebound/hedge"
 	"github.com/rebound-go/rebound/limit"
 	"github.com/rebound-go/rebound/ratelimit"
@@ -81,7 +82,9 @@ type Config struct {
 	// and network errors count as failures; 429, calls the caller
 	// cancelled, hedges that lost and refused attempts do not count;
 	// everything else succeeds. A retry the breaker would refuse is not
-	// waited for: the call ends with the answer in hand.
+	// waited for: the call ends with the answer in hand; unless
+	// Settings.MaxWaiting turns ride-out on, and then it waits for the
+	// host to come back like a first attempt.
 	Breaker *breaker.Settings
 	// Throttle gives each host adaptive client-side throttling (Google
 	// SRE book, ch. 21): attempts are refused locally with
@@ -122,6 +125,16 @@ type Config struct {
 	// pass the deadline refuses the attempt (ErrWaitPastDeadline). HTTP
 	// only.
 	Pace *ratelimit.Settings
+	// Fleet, when set, shares each host's Breaker, Budget and Pace with
+	// the other processes of the service through the Fleet's store
+	// (package fleet; contrib/redis for Redis): a breaker open in one
+	// process is open in all within one sync interval, half-open probes
+	// on one lease for the fleet, retries stay within the budget's share
+	// of the fleet's traffic, and the quota one process learns paces all.
+	// Calls still read local state only; while the store is unreachable
+	// every guard is local. The Fleet is the caller's to Close. nil means
+	// each process's guards learn alone.
+	Fleet *fleet.Fleet
 	// Hedge sends extra copies of a slow attempt and keeps the first good
 	// answer (see package hedge: all at once as pester's Concurrency, a
 	// fixed delay, or a percentile of the host's recent latencies). Only
@@ -171,6 +184,9 @@ func (c *Config) validate() error {
 		if err := c.Hedge.Validate(); err != nil {
 			return err
 		}
+	}
+	if c.Fleet != nil && c.Breaker == nil && c.Budget == nil && c.Pace == nil {
+		return errorf("Config.Fleet is set but there is no Breaker, Budget or Pace to share")
 	}
 	if c.BufferResponse < 0 {
 		return errorf("Config.BufferResponse %d must not be negative", c.BufferResponse)

@@ -58,6 +58,7 @@ type Breaker struct {
 	openFor   time.Duration // the current or last open period; zero once closed
 	openUntil time.Duration // since epoch, when the current open period ends
 	waiters   waiters       // calls parked in Wait
+	shared    shared        // what a fleet shares (fleet.go)
 	notifier
 }
 
@@ -184,13 +185,18 @@ func (b *Breaker) Done(t Ticket, o Outcome) {
 		b.inflight.remove(t.start)
 		slow = now-t.start > b.cfg.slowDuration
 	}
+	alarm := b.shared.count(o)
 	switch b.state {
 	case Closed:
 		b.record(now, o, slow)
 	case HalfOpen:
 		b.probeDone(now, o, slow)
 	}
+	f := b.shared.alarm
 	b.unlock()
+	if alarm {
+		f()
+	}
 }
 
 // now returns the time since the breaker's epoch, or zero if the breaker
@@ -289,6 +295,11 @@ func (b *Breaker) open() {
 func (b *Breaker) openTimeout(gen uint64) {
 	b.mu.Lock()
 	if b.gen == gen && b.state == Open {
+		if now := b.elapsed(); now < b.openUntil { // HoldOpen made the period longer
+			b.cfg.clock.AfterFunc(b.openUntil-now, func() { b.openTimeout(gen) })
+			b.unlock()
+			return
+		}
 		b.setState(HalfOpen)
 		b.grantProbes()
 	}

@@ -18,6 +18,9 @@ import "time"
 
 // probeSlotFree reports whether half-open may let one more probe through.
 func (b *Breaker) probeSlotFree() bool {
+	if b.shared.gated {
+		return false
+	}
 	if b.cfg.rateProbes() {
 		return b.probes+b.judged.calls < b.cfg.probes
 	}

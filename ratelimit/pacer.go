@@ -53,6 +53,9 @@ type Pacer struct {
 	reset     time.Time // zero: unknown
 	next      time.Time // earliest time for the next paced request
 	seen      bool
+
+	reported Info // the latest Info given to Update, for TakeReported
+	fresh    bool // reported has not been taken yet
 }
 
 // Update records what a response said. Answers to requests sent together
@@ -67,6 +70,35 @@ func (p *Pacer) Update(i Info) {
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	p.reported, p.fresh = i, true
+	p.update(i)
+}
+
+// Share records a quota that other processes learned (a fleet's share of
+// it, see package fleet): it counts as Update does, but TakeReported does
+// not return it, so a fleet never hands its own view back as the server's.
+func (p *Pacer) Share(i Info) {
+	if !i.Known() {
+		return
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.update(i)
+}
+
+// TakeReported returns the latest Info given to Update since the previous
+// TakeReported, and false when there was none: what the server itself
+// said, for a fleet to share.
+func (p *Pacer) TakeReported() (Info, bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	i, ok := p.reported, p.fresh
+	p.fresh = false
+	return i, ok
+}
+
+// update records i. p.mu is held.
+func (p *Pacer) update(i Info) {
 	sameWindow := p.seen && (i.Reset.IsZero() || absDiff(i.Reset, p.reset) < time.Second)
 	if i.Limit >= 0 {
 		p.limit = i.Limit

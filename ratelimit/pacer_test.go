@@ -74,3 +74,27 @@ func TestSettingsValidate(t *testing.T) {
 		}
 	}
 }
+
+func TestPacerShareAndTakeReported(t *testing.T) {
+	var p Pacer
+	if _, ok := p.TakeReported(); ok {
+		t.Fatal("a new pacer reported something")
+	}
+	server := Info{Limit: 100, Remaining: 50, Reset: now.Add(time.Second)}
+	p.Update(server)
+	p.Share(Info{Limit: 50, Remaining: 0, Reset: now.Add(time.Second)}) // the fleet's share
+	got, ok := p.TakeReported()
+	if !ok || got != server {
+		t.Fatalf("TakeReported = %+v, %v; want the server's %+v", got, ok, server)
+	}
+	if _, ok := p.TakeReported(); ok {
+		t.Fatal("TakeReported returned the same Info twice")
+	}
+	if w, _ := p.Reserve(now); w != time.Second {
+		t.Fatalf("after a shared empty quota, wait %v, want the second to the reset", w)
+	}
+	p.Share(Info{Limit: -1, Remaining: -1}) // says nothing
+	if _, ok := p.TakeReported(); ok {
+		t.Fatal("Share made a report")
+	}
+}
