@@ -93,15 +93,3 @@ func TestHotPathsDoNotAllocate(t *testing.T) {
 		})
 	}
 }
-
-func TestSetGetDoesNotAllocate(t *testing.T) {
-	s, err := NewSet(Settings{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	s.Get("a.example:443")
-	key := string([]byte("a.example:443")) // not the string the map holds
-	if allocs := testing.AllocsPerRun(1000, func() { s.Get(key) }); allocs != 0 {
-		t.Errorf("Get of an existing key: %v allocs, want 0", allocs)
-	}
-}

@@ -1,7 +1,6 @@
 package breaker
 
 import (
-	"strconv"
 	"testing"
 )
 
@@ -79,24 +78,4 @@ func BenchmarkExecute(b *testing.B) {
 	for b.Loop() {
 		_, _ = Execute(br, fn)
 	}
-}
-
-func BenchmarkSetGet(b *testing.B) {
-	s, err := NewSet(Settings{})
-	if err != nil {
-		b.Fatal(err)
-	}
-	keys := make([]string, 64)
-	for i := range keys {
-		keys[i] = "host" + strconv.Itoa(i) + ".example:443"
-		s.Get(keys[i])
-	}
-	b.ReportAllocs()
-	b.RunParallel(func(pb *testing.PB) {
-		i := 0
-		for pb.Next() {
-			s.Get(keys[i%len(keys)])
-			i++
-		}
-	})
 }

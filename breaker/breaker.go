@@ -36,8 +36,8 @@ type Ticket struct {
 // so a Breaker needs no Close.
 type Breaker struct {
 	name  string
-	cfg   *config // shared by the breakers of a Set
-	timed bool    // whether the breaker reads the clock on Allow or Done
+	cfg   *config
+	timed bool // whether the breaker reads the clock on Allow or Done
 	epoch time.Time
 
 	// stateGen is gen<<2 | state: written under mu, read without it, so

@@ -50,8 +50,8 @@
 // once. A call that cannot be let through in time is refused at once with
 // ErrCircuitOpen, and was never sent, as with Allow.
 //
-// [Execute] wraps Allow and Done around a function. A [Set] holds one
-// breaker per key, typically per host.
+// [Execute] wraps Allow and Done around a function. rebound's Transport
+// keeps one breaker per host.
 //
 // Retry loops should wrap the breaker, not the other way round, and treat
 // ErrCircuitOpen as final: the dependency is known to be down, so another

@@ -83,37 +83,6 @@ func ExampleBreaker_Allow() {
 	// {Calls:3 Failures:2 SlowCalls:0 SlowInFlight:0 ConsecutiveFailures:1 Waiting:0}
 }
 
-// A Set keeps one breaker per host; OnStateChange learns which one changed.
-func ExampleSet() {
-	hosts, err := breaker.NewSet(breaker.Settings{
-		ConsecutiveFailures: 2,
-		OnStateChange: func(host string, from, to breaker.State) {
-			fmt.Printf("%s: %v → %v\n", host, from, to)
-		},
-	})
-	if err != nil {
-		panic(err)
-	}
-	errDown := errors.New("connection refused")
-	for _, host := range []string{"a.example:443", "b.example:443", "a.example:443"} {
-		_, err := breaker.Execute(hosts.Get(host), func() (struct{}, error) {
-			if host == "a.example:443" {
-				return struct{}{}, errDown
-			}
-			return struct{}{}, nil
-		})
-		fmt.Printf("%s: %v\n", host, err)
-	}
-	_, err = breaker.Execute(hosts.Get("a.example:443"), func() (int, error) { return 1, nil })
-	fmt.Println("a.example:443:", err)
-	// Output:
-	// a.example:443: connection refused
-	// b.example:443: <nil>
-	// a.example:443: closed → open
-	// a.example:443: connection refused
-	// a.example:443: breaker: circuit open
-}
-
 // With MaxWaiting set, a call that meets an open breaker can wait for the
 // dependency to come back instead of failing. A call whose deadline would
 // end before the breaker could let it through is refused at once, never

@@ -39,8 +39,8 @@ import (
 // The functions in it are called from many goroutines and must be safe for
 // concurrent use.
 type Settings struct {
-	// Name identifies the breaker in OnStateChange. A Set ignores it and
-	// names each breaker after its key.
+	// Name identifies the breaker in OnStateChange (rebound's Transport
+	// names each host's breaker after the host).
 	Name string
 
 	// ConsecutiveFailures opens the breaker after this many failures in a
@@ -130,7 +130,7 @@ type Settings struct {
 
 	// MaxWaiting turns ride-out on: up to this many calls at once may
 	// wait in [Breaker.Wait] for the breaker to let them through instead
-	// of being refused; in a Set, this many per key. Zero means none:
+	// of being refused. Zero means none:
 	// Wait is then Allow. It must not be negative.
 	MaxWaiting int
 
@@ -153,8 +153,8 @@ type Settings struct {
 	// breaker's name. It is never called with a lock held, so it may use
 	// the breaker; the calls for one breaker are made one at a time and in
 	// the order of the changes, by whichever goroutine caused the change
-	// (for Open to HalfOpen, the breaker's timer), while those for
-	// different breakers of a Set may overlap. It should return quickly:
+	// (for Open to HalfOpen, the breaker's timer), while those of
+	// different breakers may overlap. It should return quickly:
 	// it delays that goroutine.
 	OnStateChange func(name string, from, to State)
 
