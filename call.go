@@ -76,9 +76,10 @@ func (c *call) run(ctx context.Context) result {
 			}
 			return c.giveUp(ctx, n, reason, a.resp, a.err)
 		}
-		c.held, c.last = a.resp, a.err
+		c.last = a.err
 		if a.resp != nil {
 			c.last = &StatusError{StatusCode: a.resp.StatusCode}
+			c.held = hold(a.resp, c.drain)
 		}
 		if c.obs.active() {
 			e := Event{Kind: EventWait, Attempt: n, Delay: delay, Source: source.String(), Err: a.err}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"sync/atomic"
 	"time"
 )
 
@@ -51,4 +52,34 @@ func bufferBody(resp *http.Response, limit int64) error {
 type prefixedBody struct {
 	io.Reader
 	io.Closer
+}
+
+// hold makes a response safe to keep through the wait before a retry, in
+// case the retry is refused and the response is the call's answer after
+// all: its body is read into memory (up to limit bytes, for at most
+// drainTime) so that its connection goes back to the pool meanwhile, and
+// the caller would still read it whole. A longer body keeps its
+// connection, the part read served first. A body too slow to read in
+// time is cut, as discard cuts it: hold then returns nil, and the
+// response is gone.
+func hold(resp *http.Response, limit int64) *http.Response {
+	if limit <= 0 {
+		return resp
+	}
+	var cut atomic.Bool
+	body := resp.Body
+	timer := time.AfterFunc(drainTime, func() { cut.Store(true); body.Close() })
+	buf, err := readUpTo(body, limit+1, resp.ContentLength)
+	timer.Stop()
+	switch {
+	case cut.Load() || err != nil:
+		resp.Body.Close()
+		return nil
+	case int64(len(buf)) <= limit:
+		resp.Body.Close()
+		resp.Body = io.NopCloser(bytes.NewReader(buf))
+	default:
+		resp.Body = &prefixedBody{Reader: io.MultiReader(bytes.NewReader(buf), resp.Body), Closer: resp.Body}
+	}
+	return resp
 }

@@ -2,7 +2,7 @@ package rebound
 
 import (
 	"context"
-	"errors"
+	"fmt"
 	"math"
 
 	"github.com/rebound-go/rebound/breaker"
@@ -66,5 +66,6 @@ type resendKey struct{}
 
 // ErrHedgeLost is the cause of the context of a hedged copy cancelled
 // because another copy of its try answered first (context.Cause): the
-// copy was abandoned, it did not fail.
-var ErrHedgeLost = errors.New("rebound: another copy of the request answered first")
+// copy was abandoned, it did not fail. It wraps context.Canceled, so a
+// RoundTripper that returns the cause still says "canceled".
+var ErrHedgeLost = fmt.Errorf("rebound: another copy of the request answered first: %w", context.Canceled)
