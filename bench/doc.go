@@ -7,8 +7,10 @@
 //	go run ./cmd/benchratio happy.txt                        # ratios to net/http
 //	go tool benchstat -col /client -row /inner,/op happy.txt
 //	go run ./cmd/faultbench                                  # the fault tables
+//	go run ./cmd/limitbench                                  # adaptive limits (package limits)
 //
 // The clients are in package clients, the workloads, fault server and
-// report in package harness; docs/BENCHMARKS.md in the root module has the
+// report in package harness, the adaptive-limit workloads in package
+// limits; docs/BENCHMARKS.md in the root module has the
 // published numbers.
 package bench

@@ -112,6 +112,7 @@ func All() []Constructor {
 		{Name: "failsafe-go+budget", New: newFailsafeBudget},
 		{Name: "failsafe-go+guards", New: newFailsafeGuards, Only: GuardWorkloads},
 		{Name: "failsafe-go+hedge", New: newFailsafeHedge, Only: []string{"503-30%", "outage", "slow-5%"}},
+		{Name: "failsafe-go+limit", New: newFailsafeLimit, Only: []string{"503-30%", "outage"}},
 		{Name: "heimdall", New: newHeimdall},
 		{Name: "resty", New: newResty},
 		{Name: "cenkalti-loop", New: newCenkalti},

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/failsafe-go/failsafe-go"
+	"github.com/failsafe-go/failsafe-go/adaptivelimiter"
 	"github.com/failsafe-go/failsafe-go/budget"
 	"github.com/failsafe-go/failsafe-go/circuitbreaker"
 	"github.com/failsafe-go/failsafe-go/failsafehttp"
@@ -124,4 +125,22 @@ func newFailsafeHedge(next http.RoundTripper, s Settings) (Client, error) {
 		Build()
 	c.c = &http.Client{Transport: failsafehttp.NewRoundTripper(next, failsafeRetry(s, b), hp)}
 	return c, nil
+}
+
+// newFailsafeLimit is failsafe-go as above plus its adaptive concurrency
+// limiter at its defaults (adaptivelimiter.NewBuilder().Build(): limit 20
+// in [1, 200], no queueing), the counterpart of rebound+limit. The limiter
+// sits inside the retry policy (each attempt passes it), and the retry
+// policy aborts on adaptivelimiter.ErrExceeded: a refusal by this very
+// process's limit is not worth retrying at once.
+func newFailsafeLimit(next http.RoundTripper, s Settings) (Client, error) {
+	policy := failsafehttp.NewRetryPolicyBuilder().
+		WithMaxAttempts(s.Attempts).
+		WithBackoff(s.Initial, s.Max).
+		WithJitterFactor(0.25).
+		ReturnLastFailure().
+		AbortOnErrors(adaptivelimiter.ErrExceeded).
+		Build()
+	l := adaptivelimiter.NewBuilder[*http.Response]().Build()
+	return &stdClient{name: "failsafe-go+limit", c: &http.Client{Transport: failsafehttp.NewRoundTripper(next, policy, l)}}, nil
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/rebound-go/rebound/breaker"
 	"github.com/rebound-go/rebound/budget"
 	"github.com/rebound-go/rebound/hedge"
+	"github.com/rebound-go/rebound/limit"
 	"github.com/rebound-go/rebound/ratelimit"
 )
 
@@ -73,6 +74,16 @@ var ReboundVariants = []ReboundVariant{
 	}},
 	{Name: "rebound+pace", Only: []string{"quota-429"}, Config: func(s Settings) rebound.Config {
 		return rebound.Config{Policy: ReboundPolicy(s), Pace: &ratelimit.Settings{}}
+	}},
+	// The adaptive concurrency limit at its defaults (issue 16): 503s and
+	// an outage cut it. package limits measures it under load.
+	{Name: "rebound+limit", Only: []string{"503-30%", "outage"}, Config: func(s Settings) rebound.Config {
+		return rebound.Config{Policy: ReboundPolicy(s), Limit: &limit.Settings{}}
+	}},
+	// The rate learnt from 429s (issue 16); package limits measures it
+	// against a quota that sends no rate-limit header.
+	{Name: "rebound+learn", Only: []string{"quota-"}, Config: func(s Settings) rebound.Config {
+		return rebound.Config{Policy: ReboundPolicy(s), LearnRate: &ratelimit.AdaptiveSettings{}}
 	}},
 }
 
