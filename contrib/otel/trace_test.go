@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"runtime"
 	"slices"
 	"sync/atomic"
 	"testing"
@@ -171,10 +172,16 @@ func TestHedgeSpans(t *testing.T) {
 		t.Fatal(err)
 	}
 	drain(t, resp)
+	// The call returns with the winner; the loser's span ends when its
+	// goroutine has seen the cancellation, a moment later.
+	for deadline := time.Now().Add(5 * time.Second); len(tel.spans.Ended()) < 2 && time.Now().Before(deadline); {
+		runtime.Gosched()
+	}
 	caller.End()
 
 	spans := tel.spans.Ended()
 	got := summarize(t, caller, spans)
+	slices.SortFunc(got, func(a, b clientSpan) int { return a.resend - b.resend })
 	want := []clientSpan{{0, codes.Unset, true}, {1, codes.Unset, false}}
 	if !slices.Equal(got, want) {
 		t.Errorf("client spans (loser, winner) = %+v, want %+v", got, want)
