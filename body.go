@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"math"
 	"net/http"
 	"sync"
 )
@@ -41,7 +42,7 @@ func prepareBody(req *http.Request, maxBuffer int64, retrier Retrier, hedged boo
 	case retrier.MaxAttempts() == 1 && !hedged:
 		return replayBody{mode: passthrough}, nil
 	case hedged && maxBuffer >= 0:
-		buf, err := readUpTo(req.Body, maxBuffer+1, req.ContentLength)
+		buf, err := readUpTo(req.Body, oneMore(maxBuffer), req.ContentLength)
 		if err != nil {
 			req.Body.Close()
 			return replayBody{}, fmt.Errorf("rebound: reading request body: %w", err)
@@ -144,6 +145,15 @@ func readUpTo(r io.Reader, limit, size int64) ([]byte, error) {
 			return buf, err
 		}
 	}
+}
+
+// oneMore is n+1, the limit that tells a body over a cap of n, without
+// overflowing at the largest cap.
+func oneMore(n int64) int64 {
+	if n == math.MaxInt64 {
+		return n
+	}
+	return n + 1
 }
 
 // maxUpFront bounds what a declared Content-Length may make readUpTo

@@ -34,7 +34,7 @@ func discard(resp *http.Response, limit int64) {
 // closed and served from memory; a longer one is served from memory, then
 // from the connection. On an error the body is closed.
 func bufferBody(resp *http.Response, limit int64) error {
-	buf, err := readUpTo(resp.Body, limit+1, resp.ContentLength)
+	buf, err := readUpTo(resp.Body, oneMore(limit), resp.ContentLength)
 	if err != nil {
 		resp.Body.Close()
 		return fmt.Errorf("rebound: reading the response body: %w", err)
@@ -69,7 +69,7 @@ func hold(resp *http.Response, limit int64) *http.Response {
 	var cut atomic.Bool
 	body := resp.Body
 	timer := time.AfterFunc(drainTime, func() { cut.Store(true); body.Close() })
-	buf, err := readUpTo(body, limit+1, resp.ContentLength)
+	buf, err := readUpTo(body, oneMore(limit), resp.ContentLength)
 	timer.Stop()
 	switch {
 	case cut.Load() || err != nil:
