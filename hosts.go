@@ -88,13 +88,6 @@ func (h *hostTable) sweep() {
 	}
 }
 
-// len returns how many hosts are remembered.
-func (h *hostTable) len() int {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	return h.n
-}
-
 // newHostTable returns nil when no per-host guard is configured. cfg has
 // been validated, and its settings are copies the caller cannot change.
 func newHostTable(cfg *Config, shared *guards) (*hostTable, error) {
