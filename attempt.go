@@ -94,20 +94,7 @@ func (c *call) send(ctx, call context.Context, n, k, seq int, p *permit) attempt
 	if c.obs.active() {
 		c.emit(call, Event{Kind: EventAttemptStart, Attempt: n, Hedge: k})
 	}
-	if c.g.tracked {
-		c.g.inflight.Add(1)
-		p.counted = true
-	}
-	resp, err := c.roundTrip(actx, req, seq)
-	if resp != nil && c.t != nil && c.t.bufferResp > 0 {
-		if err = bufferBody(resp, c.t.bufferResp); err != nil {
-			resp = nil
-		}
-	}
-	if p.counted {
-		p.counted = false
-		c.g.inflight.Add(-1)
-	}
+	resp, err := c.exchange(actx, req, seq, p)
 	if c.g.pacer != nil && resp != nil {
 		c.g.pace(resp)
 	}
@@ -115,19 +102,7 @@ func (c *call) send(ctx, call context.Context, n, k, seq int, p *permit) attempt
 		c.g.report(ctx, n > 1 || k > 0, p, resp, err)
 	}
 	if timed {
-		elapsed := time.Since(start)
-		// A copy cancelled for losing, or cut by its timeout, was at least
-		// this slow: leaving it out would pull the percentile down.
-		if c.g.latencies != nil && (resp != nil || actx.Err() != nil) {
-			c.g.latencies.Observe(elapsed)
-		}
-		if c.obs.active() {
-			e := Event{Kind: EventAttemptDone, Attempt: n, Hedge: k, Err: err, Elapsed: elapsed}
-			if resp != nil {
-				e.Status = resp.StatusCode
-			}
-			c.emit(call, e)
-		}
+		c.timed(call, actx, n, k, time.Since(start), resp, err)
 	}
 	p.settled = true
 	if resp != nil && (p.slot || p.cause != nil || p.cancel != nil) {
@@ -151,6 +126,43 @@ func (g *guards) pace(resp *http.Response) {
 	}
 	if ok {
 		g.pacer.Update(info)
+	}
+}
+
+// exchange makes the round trip, counted in the host's attempts in
+// flight, and reads the body inside the attempt when BufferResponse asks.
+func (c *call) exchange(ctx context.Context, req *http.Request, seq int, p *permit) (*http.Response, error) {
+	if c.g.tracked {
+		c.g.inflight.Add(1)
+		p.counted = true
+	}
+	resp, err := c.roundTrip(ctx, req, seq)
+	if resp != nil && c.t != nil && c.t.bufferResp > 0 {
+		if err = bufferBody(resp, c.t.bufferResp); err != nil {
+			resp = nil
+		}
+	}
+	if p.counted {
+		p.counted = false
+		c.g.inflight.Add(-1)
+	}
+	return resp, err
+}
+
+// timed reports how long an attempt took: to the latency tracker of an
+// adaptive hedge and as an EventAttemptDone.
+func (c *call) timed(call, actx context.Context, n, k int, elapsed time.Duration, resp *http.Response, err error) {
+	// A copy cancelled for losing, or cut by its timeout, was at least
+	// this slow: leaving it out would pull the percentile down.
+	if c.g.latencies != nil && (resp != nil || actx.Err() != nil) {
+		c.g.latencies.Observe(elapsed)
+	}
+	if c.obs.active() {
+		e := Event{Kind: EventAttemptDone, Attempt: n, Hedge: k, Err: err, Elapsed: elapsed}
+		if resp != nil {
+			e.Status = resp.StatusCode
+		}
+		c.emit(call, e)
 	}
 }
 

@@ -279,21 +279,13 @@ func verdict(ctx context.Context, resp *http.Response, err error) breaker.Outcom
 // adaptiveGuards checks cfg's adaptive limit and learnt rate, and returns
 // what gives a host its own of each.
 func adaptiveGuards(cfg *Config) (func(*guards), error) {
-	var ls *limit.Settings
-	if cfg.Limit != nil {
-		ls = new(limit.Settings)
-		*ls = *cfg.Limit
-		if _, err := limit.New(*ls); err != nil {
-			return nil, err
-		}
+	ls, err := copied(cfg.Limit, accepted(limit.New))
+	if err != nil {
+		return nil, err
 	}
-	var as *ratelimit.AdaptiveSettings
-	if cfg.LearnRate != nil {
-		as = new(ratelimit.AdaptiveSettings)
-		*as = *cfg.LearnRate
-		if _, err := ratelimit.NewAdaptive(*as); err != nil {
-			return nil, err
-		}
+	as, err := copied(cfg.LearnRate, accepted(ratelimit.NewAdaptive))
+	if err != nil {
+		return nil, err
 	}
 	return func(g *guards) {
 		if ls != nil {

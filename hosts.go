@@ -7,6 +7,7 @@ import (
 	"sync/atomic"
 
 	"github.com/rebound-go/rebound/breaker"
+	"github.com/rebound-go/rebound/budget"
 	"github.com/rebound-go/rebound/bulkhead"
 	"github.com/rebound-go/rebound/fleet"
 	"github.com/rebound-go/rebound/hedge"
@@ -89,7 +90,8 @@ func (h *hostTable) sweep() {
 }
 
 // newHostTable returns nil when no per-host guard is configured. cfg has
-// been validated, and its settings are copies the caller cannot change.
+// been validated; the settings it points to are copied, so that the
+// caller cannot change them.
 func newHostTable(cfg *Config, shared *guards) (*hostTable, error) {
 	adaptiveHedge := cfg.Hedge != nil && cfg.Hedge.Percentile > 0
 	if cfg.Budget == nil && cfg.Breaker == nil && cfg.Throttle == nil && cfg.Bulkhead == nil && !adaptiveHedge && cfg.Pace == nil &&
@@ -105,80 +107,99 @@ func newHostTable(cfg *Config, shared *guards) (*hostTable, error) {
 	if h.max == 0 {
 		h.max = defaultMaxHosts
 	}
-	newBudget := cfg.Budget
-	if newBudget != nil && newBudget() == nil {
+	if cfg.Budget != nil && cfg.Budget() == nil {
 		return nil, errorf("Config.Budget returned a nil budget")
 	}
-	var bs *breaker.Settings
-	if cfg.Breaker != nil {
-		bs = new(breaker.Settings)
-		*bs = *cfg.Breaker
-		if _, err := breaker.New(*bs); err != nil {
-			return nil, err
-		}
-	}
-	var ts *throttle.Settings
-	if cfg.Throttle != nil {
-		ts = new(throttle.Settings)
-		*ts = *cfg.Throttle
-		if _, err := throttle.New(*ts); err != nil {
-			return nil, err
-		}
-	}
-	var hs *bulkhead.Settings
-	if cfg.Bulkhead != nil {
-		hs = new(bulkhead.Settings)
-		*hs = *cfg.Bulkhead
-		if _, err := bulkhead.New(*hs); err != nil {
-			return nil, err
-		}
-	}
-	onEvent := cfg.OnEvent
-	addAdaptive, err := adaptiveGuards(cfg)
-	if err != nil {
+	hs := &hostSettings{shared: shared, adaptiveHedge: adaptiveHedge, newBudget: cfg.Budget, onEvent: cfg.OnEvent, fleet: cfg.Fleet}
+	var err error
+	if hs.breaker, err = copied(cfg.Breaker, accepted(breaker.New)); err != nil {
 		return nil, err
 	}
-	var pace *ratelimit.Settings
-	if cfg.Pace != nil {
-		pace = new(ratelimit.Settings)
-		*pace = *cfg.Pace
+	if hs.throttle, err = copied(cfg.Throttle, accepted(throttle.New)); err != nil {
+		return nil, err
 	}
-	fl := cfg.Fleet
-	if fl != nil {
+	if hs.bulkhead, err = copied(cfg.Bulkhead, accepted(bulkhead.New)); err != nil {
+		return nil, err
+	}
+	if hs.pace, err = copied(cfg.Pace, func(ratelimit.Settings) error { return nil }); err != nil {
+		return nil, err
+	}
+	if hs.addAdaptive, err = adaptiveGuards(cfg); err != nil {
+		return nil, err
+	}
+	if cfg.Fleet != nil {
 		h.members = make(map[string]*fleet.Member)
 	}
-	h.make = func(key string) (*guards, *fleet.Member) {
-		var member atomic.Pointer[fleet.Member] // set once the breaker is made
-		g := &guards{key: key, tracked: true, timeout: shared.timeout, fraction: shared.fraction, hedge: shared.hedge, limiter: shared.limiter}
-		if adaptiveHedge {
-			g.latencies = new(hedge.Latencies)
-		}
-		if pace != nil {
-			g.pacer = &ratelimit.Pacer{Settings: *pace}
-		}
-		if newBudget != nil {
-			g.budget = newBudget()
-		}
-		if bs != nil {
-			s := breakerSettings(*bs, key, onEvent)
-			if fl != nil {
-				s = fleetHook(s, &member)
-			}
-			g.breaker, _ = breaker.New(s) // validated above
-			g.rideOut = bs.MaxWaiting > 0
-		}
-		if ts != nil {
-			g.throttle, _ = throttle.New(*ts)
-		}
-		if hs != nil {
-			g.bulkhead, _ = bulkhead.New(*hs)
-		}
-		addAdaptive(g)
-		g.admits = g.bulkhead != nil || g.limiter != nil || g.pacer != nil || g.breaker != nil || g.throttle != nil ||
-			g.limit != nil || g.learnt != nil
-		return g, joinFleet(fl, key, g, bs, &member)
-	}
+	h.make = hs.guards
 	return h, nil
+}
+
+// hostSettings are what each host's guards are made from.
+type hostSettings struct {
+	shared        *guards // the attempt timeouts, hedging and rate limit every host shares
+	adaptiveHedge bool
+	newBudget     func() budget.Budget
+	breaker       *breaker.Settings
+	throttle      *throttle.Settings
+	bulkhead      *bulkhead.Settings
+	pace          *ratelimit.Settings
+	addAdaptive   func(*guards)
+	onEvent       func(context.Context, Event)
+	fleet         *fleet.Fleet
+}
+
+// guards makes the guards of host key, and its place in the fleet.
+func (s *hostSettings) guards(key string) (*guards, *fleet.Member) {
+	var member atomic.Pointer[fleet.Member] // set once the breaker is made
+	sh := s.shared
+	g := &guards{key: key, tracked: true, timeout: sh.timeout, fraction: sh.fraction, hedge: sh.hedge, limiter: sh.limiter}
+	if s.adaptiveHedge {
+		g.latencies = new(hedge.Latencies)
+	}
+	if s.pace != nil {
+		g.pacer = &ratelimit.Pacer{Settings: *s.pace}
+	}
+	if s.newBudget != nil {
+		g.budget = s.newBudget()
+	}
+	if s.breaker != nil {
+		bs := breakerSettings(*s.breaker, key, s.onEvent)
+		if s.fleet != nil {
+			bs = fleetHook(bs, &member)
+		}
+		g.breaker, _ = breaker.New(bs) // validated by newHostTable
+		g.rideOut = s.breaker.MaxWaiting > 0
+	}
+	if s.throttle != nil {
+		g.throttle, _ = throttle.New(*s.throttle)
+	}
+	if s.bulkhead != nil {
+		g.bulkhead, _ = bulkhead.New(*s.bulkhead)
+	}
+	s.addAdaptive(g)
+	g.admits = g.bulkhead != nil || g.limiter != nil || g.pacer != nil || g.breaker != nil || g.throttle != nil ||
+		g.limit != nil || g.learnt != nil
+	return g, joinFleet(s.fleet, key, g, s.breaker, &member)
+}
+
+// copied returns a copy of *s, or nil for nil, once validate accepts it.
+func copied[S any](s *S, validate func(S) error) (*S, error) {
+	if s == nil {
+		return nil, nil
+	}
+	c := *s
+	if err := validate(c); err != nil {
+		return nil, err
+	}
+	return &c, nil
+}
+
+// accepted turns a constructor into a validation of its settings.
+func accepted[S, T any](newT func(S) (T, error)) func(S) error {
+	return func(s S) error {
+		_, err := newT(s)
+		return err
+	}
 }
 
 // joinFleet makes a host's breaker, budget and pacer members of fl, and
