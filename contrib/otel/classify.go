@@ -12,6 +12,8 @@ import (
 	"github.com/rebound-go/rebound/breaker"
 	"github.com/rebound-go/rebound/budget"
 	"github.com/rebound-go/rebound/bulkhead"
+	"github.com/rebound-go/rebound/limit"
+	"github.com/rebound-go/rebound/ratelimit"
 	"github.com/rebound-go/rebound/throttle"
 	semconv "go.opentelemetry.io/otel/semconv/v1.43.0"
 )
@@ -122,6 +124,10 @@ func guardName(reason error) string {
 		return "bulkhead"
 	case errors.Is(reason, budget.ErrExhausted):
 		return "budget"
+	case errors.Is(reason, limit.ErrLimited):
+		return "adaptive_limit"
+	case errors.Is(reason, ratelimit.ErrLimited):
+		return "learnt_rate"
 	case errors.Is(reason, rebound.ErrWaitPastDeadline):
 		return "pacing"
 	case errors.Is(reason, context.Canceled), errors.Is(reason, context.DeadlineExceeded):
@@ -133,7 +139,7 @@ func guardName(reason error) string {
 // waitSource bounds Event.Source to the values rebound documents.
 func waitSource(s string) string {
 	switch s {
-	case "backoff", "retry-after", "retrier", "pacing":
+	case "backoff", "retry-after", "retrier", "pacing", "breaker":
 		return s
 	}
 	return "other"

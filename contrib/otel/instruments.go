@@ -31,6 +31,7 @@ type instruments struct {
 	hedges      metric.Int64Counter
 	hedgeWins   metric.Int64Counter
 	refusals    metric.Int64Counter
+	rideOuts    metric.Int64Counter
 	transitions metric.Int64Counter
 
 	breakerState metric.Int64ObservableUpDownCounter
@@ -77,6 +78,9 @@ func newInstruments(mp metric.MeterProvider) (*instruments, error) {
 	in.refusals, err = m.Int64Counter("rebound.client.refusals", metric.WithUnit("{attempt}"),
 		metric.WithDescription("Attempts a guard refused locally, never sent, by host and guard."))
 	check("rebound.client.refusals", err)
+	in.rideOuts, err = m.Int64Counter("rebound.client.breaker.waits", metric.WithUnit("{attempt}"),
+		metric.WithDescription("Attempts that met an open breaker and waited for the host to come back (ride-out), by host."))
+	check("rebound.client.breaker.waits", err)
 	in.transitions, err = m.Int64Counter("rebound.client.breaker.transitions", metric.WithUnit("{transition}"),
 		metric.WithDescription("Circuit breaker state changes, by host and the states left and entered."))
 	check("rebound.client.breaker.transitions", err)

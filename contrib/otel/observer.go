@@ -85,8 +85,15 @@ func (o *Observer) OnEvent(ctx context.Context, e rebound.Event) {
 	case rebound.EventWait:
 		source := waitSource(e.Source)
 		attrs := metric.WithAttributes(host, keyWaitSource.String(source))
-		in.waits.Record(ctx, e.Delay.Seconds(), attrs)
-		if source != "pacing" {
+		switch source {
+		case "breaker":
+			// A ride-out wait: its length is not known when it starts, and
+			// it is not a retry (the attempt has not been sent yet).
+			in.rideOuts.Add(ctx, 1, metric.WithAttributes(host))
+		case "pacing":
+			in.waits.Record(ctx, e.Delay.Seconds(), attrs)
+		default:
+			in.waits.Record(ctx, e.Delay.Seconds(), attrs)
 			in.retries.Add(ctx, 1, attrs)
 		}
 	case rebound.EventHedgeSent:
