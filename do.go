@@ -46,8 +46,8 @@ func RetryValue[T any](ctx context.Context, r Retrier, op func(ctx context.Conte
 
 // Runner runs operations with retries through the same pipeline as a
 // Transport, configured by the same Config: one set of guards (budget,
-// breaker, throttle, bulkhead, attempt timeouts) for every call of the
-// Runner. Make one with NewRunner; the zero Runner uses the zero Policy
+// breaker, throttle, bulkhead, adaptive limit, rate limit, attempt
+// timeouts) for every call of the Runner. Make one with NewRunner; the zero Runner uses the zero Policy
 // and no guard. A Runner is safe for concurrent use.
 type Runner struct {
 	retrier Retrier // nil: the context's, or policy

@@ -42,8 +42,10 @@
 // caller gets the last response unread; on an error, a [*RetryError].
 //
 // Packages beside this one hold what stands alone: backoff (strategies and
-// jitter), budget (retry budgets), breaker (circuit breaker), throttle
-// (adaptive client-side throttling), bulkhead (concurrency caps), hedge
-// (hedging settings and latency tracking) and faults (fault injection for
-// tests).
+// jitter), budget (retry budgets), breaker (circuit breaker, with ride-out),
+// throttle (adaptive client-side throttling), bulkhead (concurrency caps),
+// limit (an adaptive concurrency limit with priorities), ratelimit
+// (rate-limit headers, pacing, a rate learnt from 429s), hedge (hedging
+// settings and latency tracking), fleet (guard state shared by the
+// processes of a service) and faults (fault injection for tests).
 package rebound

@@ -108,8 +108,10 @@ func (e *StatusError) Error() string {
 	return fmt.Sprintf("HTTP status %d %s", e.StatusCode, http.StatusText(e.StatusCode))
 }
 
-// Permanent marks err as not worth retrying: the loop of [Retry] stops and
-// returns err itself. Permanent(nil) is nil.
+// Permanent marks err as not worth retrying: the loop of [Retry] stops.
+// It returns err itself when it came on the first attempt, and otherwise a
+// *RetryError ("rebound: attempt 2 failed: …") that wraps it.
+// Permanent(nil) is nil.
 func Permanent(err error) error {
 	if err == nil {
 		return nil
@@ -122,9 +124,11 @@ type permanentError struct{ err error }
 func (e *permanentError) Error() string { return e.err.Error() }
 func (e *permanentError) Unwrap() error { return e.err }
 
-// RetryAfter marks err as retryable after exactly d, for an operation that
-// knows better than the backoff (a server's pushback, a queue's visibility
-// timeout). d is still bounded by the policy's MaxRetryAfter.
+// RetryAfter marks err as retryable after at least d, for an operation
+// that knows better than the backoff (a server's pushback, a queue's
+// visibility timeout): d is a floor, and a Policy adds its backoff on top,
+// so that clients told the same instant come back spread out. d is still
+// bounded by the policy's MaxRetryAfter.
 func RetryAfter(err error, d time.Duration) error {
 	if err == nil {
 		return nil

@@ -219,8 +219,8 @@ func validateRetrier(r Retrier, p *Policy) error {
 // unread; when they run out on an error, a *RetryError. The caller's
 // request is never changed, and its body is always closed.
 //
-// The zero Transport retries through http.DefaultTransport with the zero
-// Policy and no guard. A Transport is safe for concurrent use by any
+// The zero Transport retries through a clone of http.DefaultTransport (see
+// NewTransport) with the zero Policy and no guard. A Transport is safe for concurrent use by any
 // number of goroutines.
 type Transport struct {
 	base       http.RoundTripper // nil: http.DefaultTransport
@@ -243,9 +243,9 @@ type Transport struct {
 }
 
 // NewTransport returns a Transport that sends attempts through next (nil
-// means http.DefaultTransport, cloned once for the whole process so that
-// a proxy's refusal of CONNECT is recognised and retried like a refused
-// dial). It rejects an invalid configuration with
+// means http.DefaultTransport, cloned once for the whole process, with a
+// connection pool of its own, so that a proxy's refusal of CONNECT is
+// recognised and retried like a refused dial). It rejects an invalid configuration with
 // an error that names the field.
 func NewTransport(next http.RoundTripper, cfg Config) (*Transport, error) {
 	if err := cfg.validate(); err != nil {
