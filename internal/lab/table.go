@@ -21,7 +21,7 @@ type column struct {
 }
 
 var columns = []column{
-	{"success", (*Result).SuccessRate, percent, true},
+	{"success", (*Result).SuccessRate, successPercent, true},
 	{"server req/call", (*Result).ServerPerCall, func(v float64) string { return fmt.Sprintf("%.2f", v) }, false},
 	{"p50", quantile(0.50), durationText, false},
 	{"p99", quantile(0.99), durationText, false},
@@ -238,9 +238,9 @@ func FailureSummary(r *Result) string {
 	return strings.Join(parts, ", ")
 }
 
-// percent prints a share to one decimal, never rounding a share below one
+// successPercent prints a share to one decimal, never rounding a share below one
 // up to 100 %: a run with a failure does not read as a perfect one.
-func percent(v float64) string {
+func successPercent(v float64) string {
 	if v < 1 && 100*v >= 99.95 {
 		return fmt.Sprintf("%.2f%%", 100*v)
 	}
