@@ -40,9 +40,11 @@ type hedgeGroup struct {
 	inflight int
 	cancels  [maxCopies]context.CancelCauseFunc
 	done     [maxCopies]bool
-	win      *copyResult
-	last     *copyResult // the latest failure, while no copy has won
-	refused  error       // why the first copy was not sent, if it was not
+	win      copyResult // the winner, when won
+	won      bool
+	last     copyResult // the latest failure, while no copy has won, when failed
+	failed   bool
+	refused  error // why the first copy was not sent, if it was not
 	decided  chan struct{}
 	timer    *time.Timer
 	delay    time.Duration // the wait before the copy the timer will start
@@ -183,21 +185,23 @@ func (g *hedgeGroup) complete(r copyResult) {
 		// The retrier is the caller's code: ask it before taking the lock.
 		good = !c.retrier.ShouldRetry(g.ctx, Outcome{Attempt: g.n, Request: c.req, Response: r.resp, Err: r.err})
 	}
-	var drop *copyResult
+	var drop copyResult
+	dropping := false
 	g.mu.Lock()
 	g.done[r.k] = true
 	g.inflight--
 	switch {
 	case g.settled:
-		drop = &r
+		drop, dropping = r, true
 	case r.refused != nil:
 		// Not sent: it neither wins nor fails the group.
 		if r.k == 0 {
 			g.refused = r.refused
 		}
 	case good:
-		g.win = &r
-		drop, g.last = g.last, nil
+		g.win, g.won = r, true
+		drop, dropping = g.last, g.failed
+		g.last, g.failed = copyResult{}, false
 		g.settle()
 		for k := range g.launched {
 			if !g.done[k] {
@@ -205,13 +209,14 @@ func (g *hedgeGroup) complete(r copyResult) {
 			}
 		}
 	default:
-		drop, g.last = g.last, &r
+		drop, dropping = g.last, g.failed
+		g.last, g.failed = r, true
 	}
 	if !g.settled && g.inflight == 0 {
 		g.settle() // every copy sent has failed, or none was sent: back to the loop now
 	}
 	g.mu.Unlock()
-	if drop != nil && drop.refused == nil {
+	if dropping && drop.refused == nil {
 		if drop.resp != nil {
 			discard(drop.resp, c.drain)
 		}
@@ -229,17 +234,19 @@ func (g *hedgeGroup) settle() {
 // answer's context lives until the caller closes its body: send tied its
 // cancel to the body.
 func (g *hedgeGroup) result() attemptResult {
-	r := g.win
-	if r == nil {
+	var r copyResult
+	switch {
+	case g.won:
+		r = g.win
+	case g.failed:
 		r = g.last
-	}
-	if r == nil { // no copy was sent
+	default: // no copy was sent
 		return attemptResult{refused: g.refused}
 	}
 	if r.resp == nil {
 		r.cancel(nil)
 	}
-	if g.win != nil && r.k > 0 && r.err == nil {
+	if g.won && r.k > 0 && r.err == nil {
 		c := &g.c
 		if c.stats != nil {
 			c.stats.hedgeWins.Add(1)
