@@ -96,7 +96,7 @@ func (c *call) send(ctx, call context.Context, n, k, seq int, p *permit) attempt
 	}
 	resp, err := c.exchange(actx, req, seq, p)
 	if c.g.pacer != nil && resp != nil {
-		c.g.pace(resp)
+		c.g.heardQuota(resp)
 	}
 	if c.g.admits || c.g.budget != nil {
 		c.g.report(ctx, n > 1 || k > 0, p, resp, err)
@@ -113,10 +113,10 @@ func (c *call) send(ctx, call context.Context, n, k, seq int, p *permit) attempt
 	return attemptResult{resp: resp, err: err}
 }
 
-// pace tells the host's pacer what the server said of its quota: the
+// heardQuota tells the host's pacer what the server said of its quota: the
 // rate-limit headers, or a 429's Retry-After, which says the window is
 // spent until then.
-func (g *guards) pace(resp *http.Response) {
+func (g *guards) heardQuota(resp *http.Response) {
 	now := time.Now()
 	info, ok := ratelimit.Parse(resp.Header, now)
 	if resp.StatusCode == http.StatusTooManyRequests && info.Reset.IsZero() {
