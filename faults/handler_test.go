@@ -220,13 +220,13 @@ func TestHandlerKindsUnderHTTPTest(t *testing.T) {
 // fetch makes one GET, giving up after timeout when it is set.
 func fetch(t *testing.T, client *http.Client, url string, timeout time.Duration) outcome {
 	t.Helper()
+	start := time.Now() // before the deadline is set, so that it counts from here
 	ctx := t.Context()
 	if timeout > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, timeout)
 		defer cancel()
 	}
-	start := time.Now()
 	resp, body, err := get(ctx, client, url)
 	return outcome{resp: resp, body: body, err: err, elapsed: time.Since(start)}
 }
