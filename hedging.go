@@ -84,7 +84,7 @@ func (c *call) hedge(ctx context.Context, n int) attemptResult {
 		}
 	}
 	g.unlock()
-	go g.sendFirst(cctx, seq)
+	c.t.copies.start(copyJob{g: g, ctx: cctx, seq: seq})
 	<-g.decided
 	g.mu.Lock()
 	if g.timer != nil {
@@ -130,7 +130,7 @@ func (g *hedgeGroup) launchLocked(delay time.Duration) bool {
 	if c.stats != nil {
 		c.stats.hedges.Add(1)
 	}
-	go g.runCopy(cctx, cancel, k, delay)
+	c.t.copies.start(copyJob{g: g, ctx: cctx, cancel: cancel, k: k, delay: delay})
 	return true
 }
 

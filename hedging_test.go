@@ -85,6 +85,7 @@ func TestHedgeSchedule(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
+				defer rt.CloseIdleConnections()
 				method := tt.method
 				if method == "" {
 					method = "GET"
@@ -144,6 +145,7 @@ func TestAdaptiveHedgeDelayFollowsLatency(t *testing.T) {
 		ms := time.Millisecond
 		s := &slowFast{delays: []time.Duration{20 * ms}, start: time.Now()}
 		rt, _ := NewTransport(s, Config{Hedge: &hedge.Settings{Percentile: 0.95, Delay: 300 * ms, MinSamples: 20}})
+		defer rt.CloseIdleConnections()
 		run := func() time.Duration {
 			start := time.Now()
 			resp, err := rt.RoundTrip(mustRequest("GET", "http://example.test/"))
@@ -182,6 +184,7 @@ func TestHedgesSpendTheBudget(t *testing.T) {
 		b.Done(false, false) // below half: no retry or hedge may go
 		b.Done(false, false)
 		rt, _ := NewTransport(s, Config{Hedge: &hedge.Settings{Delay: 10 * time.Millisecond}, Budget: func() budget.Budget { return b }})
+		defer rt.CloseIdleConnections()
 		resp, err := rt.RoundTrip(mustRequest("GET", "http://example.test/"))
 		if err != nil {
 			t.Fatal(err)

@@ -59,6 +59,7 @@ func TestIdempotencyKeys(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
+				defer rt.CloseIdleConnections()
 				req, _ := http.NewRequest("POST", "http://example.test/", strings.NewReader("order #1"))
 				if tt.callerKey != "" {
 					req.Header.Set("Idempotency-Key", tt.callerKey)

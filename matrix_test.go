@@ -305,6 +305,7 @@ func mxTransport(t *testing.T, next http.RoundTripper, cfg rebound.Config) *rebo
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(tr.CloseIdleConnections) // hedged copies' goroutines, as for net/http's connections
 	return tr
 }
 

@@ -128,6 +128,7 @@ func TestRecommendedRidesOutAnOutage(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		defer rt.CloseIdleConnections()
 		failed := callEvery(&http.Client{Transport: rt}, calls, every)
 
 		rate := func(from, to time.Duration) float64 { // requests a second in [from, to)
