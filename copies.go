@@ -38,11 +38,11 @@ func (j copyJob) run() {
 // whole period has passed without a copy, and CloseIdleConnections ends
 // them at once.
 type copyWorkers struct {
-	jobs   chan copyJob // unbuffered: a send succeeds only if a worker is idle
-	busy   atomic.Bool  // a copy ran since the last sweep
-	armed  atomic.Bool  // a sweep is scheduled
-	gen    atomic.Uint64 // closeIdle calls: a worker from an earlier one ends after its copy
-	live   atomic.Int32  // workers alive, for tests
+	jobs  chan copyJob  // unbuffered: a send succeeds only if a worker is idle
+	busy  atomic.Bool   // a copy ran since the last sweep
+	armed atomic.Bool   // a sweep is scheduled
+	gen   atomic.Uint64 // closeIdle calls: a worker from an earlier one ends after its copy
+	live  atomic.Int32  // workers alive, for tests
 }
 
 func newCopyWorkers() *copyWorkers { return &copyWorkers{jobs: make(chan copyJob)} }
