@@ -132,7 +132,7 @@ func (g *guards) heardQuota(resp *http.Response) {
 // exchange makes the round trip, counted in the host's attempts in
 // flight, and reads the body inside the attempt when BufferResponse asks.
 func (c *call) exchange(ctx context.Context, req *http.Request, seq int, p *permit) (*http.Response, error) {
-	if c.g.tracked {
+	if c.g.counts() {
 		c.g.inflight.Add(1)
 		p.counted = true
 	}

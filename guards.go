@@ -82,9 +82,12 @@ type guards struct {
 	latencies *hedge.Latencies // the host's latencies, for an adaptive hedge delay
 
 	used     atomic.Bool  // called since the host table last looked (see hosts.go)
-	tracked  bool         // one host's guards: count its attempts in flight
+	counting *atomic.Bool // one host's guards: count its attempts in flight once this is set
 	inflight atomic.Int32 // attempts admitted and not yet answered
 }
+
+// counts says whether g counts its attempts in flight now.
+func (g *guards) counts() bool { return g.counting != nil && g.counting.Load() }
 
 // permit is what an admitted attempt holds until it is over: released
 // exactly once, when the attempt's answer is known (breaker, throttle) or

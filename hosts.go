@@ -30,6 +30,11 @@ type hostTable struct {
 	make  func(key string) (*guards, *fleet.Member) // the member nil without a fleet
 	max   int
 	hosts sync.Map // key → *guards
+	last  atomic.Pointer[guards] // the host found last: most Transports call one host
+
+	// counting turns on the count of each host's attempts in flight, at
+	// the first Transport.Hosts: until somebody looks, nobody pays for it.
+	counting atomic.Bool
 
 	mu      sync.Mutex // serialises inserts and sweeps
 	n       int
@@ -39,14 +44,20 @@ type hostTable struct {
 // get returns the guards of req's host, making them on first use.
 func (h *hostTable) get(req *http.Request) *guards {
 	key := h.key(req)
-	if v, ok := h.hosts.Load(key); ok {
-		g := v.(*guards)
-		if !g.used.Load() { // a load first: most calls find it set, and a store would bounce the cache line
-			g.used.Store(true)
+	g := h.last.Load()
+	if g == nil || g.key != key {
+		v, ok := h.hosts.Load(key)
+		if ok {
+			g = v.(*guards)
+		} else {
+			g = h.insert(key)
 		}
-		return g
+		h.last.Store(g)
 	}
-	return h.insert(key)
+	if !g.used.Load() { // a load first: most calls find it set, and a store would bounce the cache line
+		g.used.Store(true)
+	}
+	return g
 }
 
 func (h *hostTable) insert(key string) *guards {
@@ -75,10 +86,12 @@ func (h *hostTable) sweep() {
 	target := h.max * 3 / 4
 	for pass := 0; pass < 2 && h.n > target; pass++ {
 		h.hosts.Range(func(k, v any) bool {
-			if v.(*guards).used.Swap(false) {
+			g := v.(*guards)
+			if g.used.Swap(false) {
 				return true
 			}
 			h.hosts.Delete(k)
+			h.last.CompareAndSwap(g, nil)
 			h.n--
 			if m := h.members[k.(string)]; m != nil {
 				m.Leave()
@@ -110,7 +123,7 @@ func newHostTable(cfg *Config, shared *guards) (*hostTable, error) {
 	if cfg.Budget != nil && cfg.Budget() == nil {
 		return nil, errorf("Config.Budget returned a nil budget")
 	}
-	hs := &hostSettings{shared: shared, adaptiveHedge: adaptiveHedge, newBudget: cfg.Budget, onEvent: cfg.OnEvent, fleet: cfg.Fleet}
+	hs := &hostSettings{shared: shared, adaptiveHedge: adaptiveHedge, newBudget: cfg.Budget, onEvent: cfg.OnEvent, fleet: cfg.Fleet, counting: &h.counting}
 	var err error
 	if hs.breaker, err = copied(cfg.Breaker, accepted(breaker.New)); err != nil {
 		return nil, err
@@ -146,13 +159,14 @@ type hostSettings struct {
 	addAdaptive   func(*guards)
 	onEvent       func(context.Context, Event)
 	fleet         *fleet.Fleet
+	counting      *atomic.Bool // the table's: count attempts in flight
 }
 
 // guards makes the guards of host key, and its place in the fleet.
 func (s *hostSettings) guards(key string) (*guards, *fleet.Member) {
 	var member atomic.Pointer[fleet.Member] // set once the breaker is made
 	sh := s.shared
-	g := &guards{key: key, tracked: true, timeout: sh.timeout, fraction: sh.fraction, hedge: sh.hedge, limiter: sh.limiter}
+	g := &guards{key: key, counting: s.counting, timeout: sh.timeout, fraction: sh.fraction, hedge: sh.hedge, limiter: sh.limiter}
 	if s.adaptiveHedge {
 		g.latencies = new(hedge.Latencies)
 	}

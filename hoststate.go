@@ -21,8 +21,9 @@ type HostState struct {
 	// there is no budget or it does not say.
 	BudgetTokens float64
 	// InFlight is how many attempts to the host are in flight now, from
-	// admission until their answer (or, for the answer the caller gets,
-	// until its body is closed).
+	// admission until their answer. The count starts at the Transport's
+	// first Hosts call (attempts already in flight then are not counted),
+	// so that a Transport nobody observes does not pay for it.
 	InFlight int
 }
 
@@ -33,6 +34,7 @@ func (t *Transport) Hosts() []HostState {
 	if t.hosts == nil {
 		return nil
 	}
+	t.hosts.counting.Store(true)
 	var out []HostState
 	t.hosts.hosts.Range(func(_, v any) bool {
 		out = append(out, v.(*guards).state())

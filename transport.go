@@ -330,7 +330,7 @@ func (t *Transport) firstAttempt(req *http.Request, g *guards) (a attemptResult)
 		}
 		p.broken = true
 	}
-	if g.tracked {
+	if g.counts() {
 		g.inflight.Add(1)
 		p.counted = true
 	}
