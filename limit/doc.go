@@ -41,10 +41,11 @@
 // limit grow by half its square root per step; one whose latency doubles
 // sees it fall by about a fifth per step, and by a quarter at most.
 //
-// The limit moves once per window of outcomes, about one limit's worth
-// (from 10 to 100), counting only calls that started after the window
-// opened, so that each window measures the limit it was opened under and
-// one burst of timeouts is one cut, as TCP cuts once per round trip. rtt
+// Besides the cut on late calls still in flight (below), the limit moves
+// once per window of outcomes, about one limit's worth (from 10 to 100),
+// counting only calls that started after the window opened, so that each
+// window measures the limit it was opened under and one burst of
+// timeouts is one cut, as TCP cuts once per round trip. rtt
 // is the window's median latency of successes, robust to a few slow
 // calls. A window with drops cuts the limit by half the share of drops
 // (all dropped: halved, the multiplicative decrease of TCP and of
@@ -66,6 +67,46 @@
 // host sees timeouts or 503s on every cycle; the latency signal cuts the
 // limit while the host still answers. Drops still cut, because a host
 // that sheds load early (429, 503) may never show the latency.
+//
+// # Calls still in flight
+//
+// A window learns that the host slowed down only once its slow calls
+// end: when the host's capacity halves, about a window's worth of calls
+// is admitted into its queue before the first cut, and they are the ones
+// that set the p99. So the limiter also watches the calls still in
+// flight, as TCP's retransmission timer acts on a segment that is not
+// yet acknowledged rather than waiting for its acknowledgement (RFC 6298;
+// RFC 5681 cuts the window when it fires). When the third-oldest call in
+// flight (so that every call admitted before it is late too: one slow
+// call is not enough) has been in flight longer than
+//
+//	late = max(p90 + 1.5 · (p90 − p50), 1.25 · p50)
+//
+// where p50 and p90 are the median and the 90th percentile of latency in
+// the latest windows (each a moving average over windows, weight ½), the
+// limit falls at once, with neither the smoothing nor the floor of half
+// that the windows apply, to
+//
+//	limit = L · p50 / age
+//
+// (never below MinLimit), where L is the limit that call was admitted
+// under and age how long it has been in flight: with the host's
+// throughput what it is, Little's law makes the calls in flight
+// proportional to their latency. The cut deepens as the call ages;
+// anchored on the call's own L, it does not compound when the limiter
+// looks again. For normally distributed latencies, p90 + 1.5 · (p90 −
+// p50) is the mean plus 3.2 standard deviations, the margin of TCP's
+// timeout (SRTT + 4 · RTTVAR); quantiles rather than means keep a few
+// outliers from moving it. The floor, the windows' own tolerance of 25 %
+// over p50, keeps a rise that the windows let pass from cutting here. Netflix's Gradient2Limit compares a short-term
+// latency with a long-term one in the same way, and its AIMD limit cuts
+// at once by a factor; here the short-term latency is the age of calls
+// that have not ended yet. The cut is skipped while a probe runs and
+// while the callers use less than half the limit, as for windows, and a
+// window in which it happened moves the limit no further: its calls were
+// admitted before the cut. The limiter looks at the calls in flight
+// whenever a call asks to be admitted and whenever one is Done; it holds
+// no timer for it.
 //
 // # Priorities
 //

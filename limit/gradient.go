@@ -29,6 +29,7 @@ type sampleWindow struct {
 	drops   int
 	peak    int // most calls in flight since start
 	probing bool
+	cut     bool // the limit fell on calls still in flight (stall)
 }
 
 // estimator computes the limit from windows of outcomes. It is guarded
@@ -38,7 +39,8 @@ type estimator struct {
 	min, max  float64
 	base      time.Duration // no-load latency; zero until the first probe
 	nextProbe time.Duration
-	atMin     int // consecutive windows that closed at min
+	atMin     int       // consecutive windows that closed at min
+	recent    latencies // of the latest windows, for stall
 	win       sampleWindow
 	rand      func() float64 // in [0, 1), for the probe's jitter
 }
@@ -108,9 +110,17 @@ func (e *estimator) close(now time.Duration) {
 	case w.probing:
 		e.base = median(w.lat[:w.n])
 		e.nextProbe = now + time.Duration(float64(probeInterval)*(1+probeJitter*e.rand()))
+		if e.recent.mid == 0 { // the first measure; later probes, at half the limit, would understate it
+			e.recent.fold(w.lat[:w.n]) // sorted by median
+		}
+	case w.cut:
+		// The calls in flight cut the limit during this window (stall):
+		// its latencies are of calls admitted before the cut.
+		e.recent.fold(sorted(w.lat[:w.n]))
 	default:
 		rtt := median(w.lat[:w.n])
 		e.base = min(e.base, rtt)
+		e.recent.fold(w.lat[:w.n]) // sorted by median
 		if 2*w.peak < int(e.limit) {
 			break // the callers did not use the limit: it tells nothing
 		}
@@ -131,7 +141,7 @@ func (e *estimator) open(now time.Duration, inflight int) {
 	if probing {
 		e.atMin = 0
 	}
-	e.win.start, e.win.n, e.win.drops, e.win.peak, e.win.probing = now, 0, 0, inflight, probing
+	e.win.start, e.win.n, e.win.drops, e.win.peak, e.win.probing, e.win.cut = now, 0, 0, inflight, probing, false
 }
 
 func (e *estimator) setLimit(l float64) {
@@ -141,6 +151,11 @@ func (e *estimator) setLimit(l float64) {
 // median sorts d and returns its middle value, at least 1 ns (a base of
 // zero means "not measured"); d is not empty.
 func median(d []time.Duration) time.Duration {
+	return max(sorted(d)[len(d)/2], 1)
+}
+
+// sorted sorts d in place and returns it.
+func sorted(d []time.Duration) []time.Duration {
 	slices.Sort(d)
-	return max(d[len(d)/2], 1)
+	return d
 }

@@ -64,7 +64,8 @@ func (o Outcome) String() string {
 //
 // A Limiter is safe for concurrent use by any number of goroutines. It
 // starts no goroutine and holds no timer of its own, so it needs no
-// Close.
+// Close: it looks at the calls in flight whenever a call asks to be
+// admitted and whenever one is Done.
 type Limiter struct {
 	cfg   config
 	epoch time.Time
@@ -108,10 +109,11 @@ func (l *Limiter) Allow(ctx context.Context) (Ticket, error) {
 	p := PriorityFrom(ctx)
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if !l.admits(p) {
+	t, ok := l.tryAdmit(p)
+	if !ok {
 		return Ticket{}, ErrLimited
 	}
-	return l.admit(l.now()), nil
+	return t, nil
 }
 
 // Done reports the outcome of the call that t admitted and frees its
@@ -129,9 +131,11 @@ func (l *Limiter) Done(t Ticket, o Outcome) {
 		return
 	}
 	l.inflight--
+	now := l.now()
 	if o == OutcomeSuccess || o == OutcomeDropped {
-		l.est.sample(l.now(), t.start, o == OutcomeDropped, l.inflight)
+		l.est.sample(now, t.start, o == OutcomeDropped, l.inflight)
 	}
+	l.watch(now)
 	l.dispatch()
 }
 
@@ -169,6 +173,27 @@ func (l *Limiter) now() time.Duration {
 	return d
 }
 
+// watch lets the calls still in flight cut the limit (estimator.stall).
+// It reports whether the limit fell. l.mu is held.
+func (l *Limiter) watch(now time.Duration) bool {
+	c, ok := l.slots.oldest(stallOrder)
+	return ok && l.est.stall(now, c)
+}
+
+// tryAdmit admits a call of priority p if it may start now, once the calls
+// in flight have had their say: a call that fits under a limit they cut
+// is not admitted. l.mu is held.
+func (l *Limiter) tryAdmit(p Priority) (Ticket, bool) {
+	if !l.admits(p) {
+		return Ticket{}, false
+	}
+	now := l.now()
+	if l.watch(now) && !l.admits(p) {
+		return Ticket{}, false
+	}
+	return l.admit(now), true
+}
+
 // fits reports whether a call of priority p may start now, waiters
 // aside. l.mu is held.
 func (l *Limiter) fits(p Priority) bool {
@@ -194,8 +219,8 @@ func (l *Limiter) admits(p Priority) bool {
 
 // admit takes a slot for a call starting now. l.mu is held.
 func (l *Limiter) admit(now time.Duration) Ticket {
-	i, seq := l.slots.take()
 	l.inflight++
+	i, seq := l.slots.take(now, l.est.admitLimit())
 	l.est.admitted(l.inflight)
 	return Ticket{start: now, slot: i, seq: seq}
 }

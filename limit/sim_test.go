@@ -18,7 +18,7 @@ import (
 // as more calls are in flight than it has workers, like any server with a
 // fixed pool of threads. Its sleeps run in synctest's fake time.
 type fifoServer struct {
-	service time.Duration // mean; each call takes from 0.5 to 1.5 times it
+	service time.Duration // mean; each call takes from 0.5 to 1.5 times it (call)
 
 	mu      sync.Mutex
 	rng     *rand.Rand
@@ -30,7 +30,16 @@ type fifoServer struct {
 func (s *fifoServer) call() {
 	s.mu.Lock()
 	d := time.Duration((0.5 + s.rng.Float64()) * float64(s.service))
-	if s.busy < s.workers {
+	s.mu.Unlock()
+	s.serve(context.Background(), d)
+}
+
+// serve holds a worker for d, waiting in turn for one; a call whose ctx
+// ended while it waited is dropped when its turn comes, as a handler that
+// checks its request's context does.
+func (s *fifoServer) serve(ctx context.Context, d time.Duration) {
+	s.mu.Lock()
+	if s.busy < s.workers && len(s.queue) == 0 {
 		s.busy++
 		s.mu.Unlock()
 	} else {
@@ -38,8 +47,17 @@ func (s *fifoServer) call() {
 		s.queue = append(s.queue, ch)
 		s.mu.Unlock()
 		<-ch // a finishing call handed its worker over
+		if ctx.Err() != nil {
+			s.release()
+			return
+		}
 	}
 	time.Sleep(d) // fake time
+	s.release()
+}
+
+// release frees a worker, or hands it to the oldest waiter.
+func (s *fifoServer) release() {
 	s.mu.Lock()
 	if len(s.queue) > 0 && s.busy <= s.workers {
 		close(s.queue[0])

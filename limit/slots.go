@@ -1,36 +1,82 @@
 package limit
 
+import (
+	"math"
+	"time"
+)
+
 // slots tells a live Ticket from a stale or repeated one, so that a Done
 // called twice, or with a ticket from before, cannot free a slot another
-// call holds. Every call in flight holds a slot; a slot's sequence number
-// is odd while it is held and is bumped on every take and every give, so
-// a ticket matches its slot once at most.
+// call holds, and keeps the calls in flight in the order they were
+// admitted, so that the limiter sees how long the oldest have been
+// waiting for their answer before they end.
 //
-// Memory: 8 bytes a slot, as many slots as calls were ever in flight at
+// Every call in flight holds a slot; a slot's sequence number is odd
+// while it is held and is bumped on every take and every give, so a
+// ticket matches its slot once at most. The held slots form a doubly
+// linked list, oldest admission first, through s[0], which is never held
+// (the zero Ticket names it, and its even sequence number refuses it).
+//
+// Memory: 24 bytes a slot, as many slots as calls were ever in flight at
 // once. The slices grow with the first calls and are reused after.
 type slots struct {
-	seq  []uint32
+	s    []slot  // s[0] is the list's sentinel: s[0].next is the oldest call
 	free []int32 // indices of slots not held
 }
 
-// take holds a free slot and returns it with its sequence number.
-func (s *slots) take() (int32, uint32) {
-	if n := len(s.free); n > 0 {
-		i := s.free[n-1]
-		s.free = s.free[:n-1]
-		s.seq[i]++
-		return i, s.seq[i]
+type slot struct {
+	start      time.Duration // when the call was admitted, since the limiter's epoch
+	seq        uint32
+	prev, next int32
+	limit      int32 // the limit it was admitted under (admitLimit)
+}
+
+// take holds a free slot for a call admitted at start under the given
+// limit, and returns it with its sequence number.
+func (s *slots) take(start time.Duration, limit int) (int32, uint32) {
+	if len(s.s) == 0 {
+		s.s = append(s.s, slot{}) // the sentinel, linked to itself
 	}
-	s.seq = append(s.seq, 1)
-	return int32(len(s.seq) - 1), 1
+	var i int32
+	if n := len(s.free); n > 0 {
+		i = s.free[n-1]
+		s.free = s.free[:n-1]
+	} else {
+		s.s = append(s.s, slot{})
+		i = int32(len(s.s) - 1)
+	}
+	last := s.s[0].prev
+	e := &s.s[i]
+	e.seq++
+	e.start, e.limit = start, int32(min(limit, math.MaxInt32))
+	e.prev, e.next = last, 0
+	s.s[last].next = i
+	s.s[0].prev = i
+	return i, e.seq
 }
 
 // give frees slot i if it is held under seq, and reports whether it was.
 func (s *slots) give(i int32, seq uint32) bool {
-	if i < 0 || int(i) >= len(s.seq) || seq&1 == 0 || s.seq[i] != seq {
+	if i <= 0 || int(i) >= len(s.s) || seq&1 == 0 || s.s[i].seq != seq {
 		return false
 	}
-	s.seq[i]++
+	e := &s.s[i]
+	e.seq++
+	s.s[e.prev].next = e.next
+	s.s[e.next].prev = e.prev
 	s.free = append(s.free, i)
 	return true
+}
+
+// oldest returns the n-th oldest call in flight (n from 1), and false if
+// fewer than n calls are in flight.
+func (s *slots) oldest(n int) (slot, bool) {
+	if len(s.s) == 0 {
+		return slot{}, false
+	}
+	i := s.s[0].next
+	for ; n > 1 && i != 0; n-- {
+		i = s.s[i].next
+	}
+	return s.s[i], i != 0
 }

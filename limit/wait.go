@@ -31,8 +31,7 @@ func (l *Limiter) Wait(ctx context.Context) (Ticket, error) {
 	}
 	p := PriorityFrom(ctx)
 	l.mu.Lock()
-	if l.admits(p) {
-		t := l.admit(l.now())
+	if t, ok := l.tryAdmit(p); ok {
 		l.mu.Unlock()
 		return t, nil
 	}

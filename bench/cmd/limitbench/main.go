@@ -5,9 +5,11 @@
 //
 //	go run ./cmd/limitbench                        # all three, the published scale (about 3 min)
 //	go run ./cmd/limitbench -run queue -half 5s    # one workload, shorter
+//	go run ./cmd/limitbench -run queue -clients rebound+limit
 //
-// -run takes a comma-separated list of queue, quota and priority. Progress
-// goes to stderr, tables to stdout.
+// -run takes a comma-separated list of queue, quota and priority; -clients,
+// a comma-separated list of the queue run's clients by name (all when
+// empty). Progress goes to stderr, tables to stdout.
 package main
 
 import (
@@ -37,6 +39,7 @@ func main() {
 	flag.IntVar(&qu.N, "n", qu.N, "quota: calls in all")
 	flag.IntVar(&qu.Rate, "rate", qu.Rate, "quota: requests a second")
 	seed := flag.Uint64("seed", 1, "seed of the arrivals")
+	only := flag.String("clients", "", "queue: comma-separated names of the clients to run (default all)")
 	flag.Parse()
 	q.Seed, p.Seed, qu.Seed = *seed, *seed, *seed
 	p.Workers, p.Service = q.Workers, q.Service
@@ -46,7 +49,15 @@ func main() {
 		runtime.NumCPU(), runtime.GOMAXPROCS(0), *seed, time.Now().UTC().Format("2006-01-02 15:04 MST"))
 	if slices.Contains(runs, "queue") {
 		fmt.Fprintln(os.Stderr, "queue …")
-		r, err := limits.RunQueue(q, limits.QueueContenders(q))
+		cs := limits.QueueContenders(q)
+		if *only != "" {
+			names := strings.Split(*only, ",")
+			cs = slices.DeleteFunc(cs, func(c limits.Contender) bool { return !slices.Contains(names, c.Name) })
+			if len(cs) == 0 {
+				check(fmt.Errorf("-clients %q names none of the queue run's clients", *only))
+			}
+		}
+		r, err := limits.RunQueue(q, cs)
 		check(err)
 		fmt.Printf("### Queueing server, capacity halved halfway\n\n%s\n", r.Markdown())
 	}
