@@ -120,8 +120,8 @@ func (g *guards) heardQuota(resp *http.Response) {
 	now := time.Now()
 	info, ok := ratelimit.Parse(resp.Header, now)
 	if resp.StatusCode == http.StatusTooManyRequests && info.Reset.IsZero() {
-		if d, has := ParseRetryAfter(resp.Header.Get("Retry-After"), now); has {
-			info.Remaining, info.Reset, ok = 0, now.Add(min(d, ratelimit.MaxReset)), true
+		if d, has := parseRetryAfter(resp.Header.Get("Retry-After"), now); has {
+			info.Remaining, info.Reset, ok = 0, now.Add(min(d, maxQuotaReset)), true
 		}
 	}
 	if ok {

@@ -17,7 +17,9 @@ import (
 // op gets ctx for its own calls. It can end the loop with Permanent(err),
 // or ask for a given wait with RetryAfter(err, d). Retry returns nil on
 // success; after a single failed attempt, op's error as it is; otherwise a
-// *RetryError that wraps the last error and says why the loop stopped.
+// *RetryError that wraps the last error and says why the loop stopped. An
+// operation that makes a value keeps it in a variable of the caller's,
+// set by the attempt that succeeds.
 func Retry(ctx context.Context, r Retrier, op func(ctx context.Context) error) error {
 	if p, ok := r.(*Policy); ok {
 		if err := p.Validate(); err != nil {
@@ -26,22 +28,6 @@ func Retry(ctx context.Context, r Retrier, op func(ctx context.Context) error) e
 	}
 	runner := Runner{retrier: r}
 	return runner.Do(ctx, op)
-}
-
-// RetryValue is Retry for an operation that returns a value: the value of
-// the successful attempt, or T's zero value with the error.
-func RetryValue[T any](ctx context.Context, r Retrier, op func(ctx context.Context) (T, error)) (T, error) {
-	var v T
-	err := Retry(ctx, r, func(ctx context.Context) error {
-		var err error
-		v, err = op(ctx)
-		return err
-	})
-	if err != nil {
-		var zero T
-		return zero, err
-	}
-	return v, nil
 }
 
 // Runner runs operations with retries through the same pipeline as a
@@ -122,11 +108,8 @@ func (r *Runner) Do(ctx context.Context, op func(ctx context.Context) error) err
 		return errors.New("rebound: Runner.Do: nil operation")
 	}
 	c := call{op: op, retrier: r.retrier, obs: observer{onEvent: r.onEvent}, g: &r.g, drain: -1}
-	if o := optionsFrom(ctx); o != nil {
-		if c.retrier == nil {
-			c.retrier = o.retrier
-		}
-		c.obs.log = o.log
+	if o := optionsFrom(ctx); o != nil && c.retrier == nil {
+		c.retrier = o.retrier
 	}
 	if c.retrier == nil {
 		c.retrier = &r.policy

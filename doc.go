@@ -2,9 +2,15 @@
 // survive transient failure without amplifying an outage.
 //
 // The HTTP face is a [Transport], an http.RoundTripper that wraps any other
-// (oauth2, otelhttp, your own), and a drop-in [Client] with Get, Head, Post,
-// PostForm and Do. [Retry] runs the same loop around any operation, and a
-// [Runner] adds hooks and guards to it.
+// (oauth2, otelhttp, your own); give it to an http.Client:
+//
+//	rt, err := rebound.NewTransport(nil, rebound.Recommended())
+//	client := &http.Client{Transport: rt}
+//
+// [Retry] runs the same loop around any operation, and a [Runner] adds
+// hooks and guards to it, configured by the same [Config]. [Config.OnEvent]
+// sees every attempt, wait, refusal, hedge and give-up ([SlogEvents] logs
+// them); [Transport.Stats] and [Transport.Hosts] count and show the rest.
 //
 // A request's path through a Transport (a Runner's operations take the
 // same path, without hedging), outermost first; every stage but the retry
@@ -46,6 +52,6 @@
 // throttle (adaptive client-side throttling), bulkhead (concurrency caps),
 // limit (an adaptive concurrency limit with priorities), ratelimit
 // (rate-limit headers, pacing, a rate learnt from 429s), hedge (hedging
-// settings and latency tracking), fleet (guard state shared by the
-// processes of a service) and faults (fault injection for tests).
+// settings), fleet (guard state shared by the processes of a service) and
+// faults (fault injection for tests).
 package rebound

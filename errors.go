@@ -9,8 +9,8 @@ import (
 )
 
 // Reasons a retry loop stops before the policy's attempts are used up, or
-// because they are. They appear as [RetryError.Reason], in [Event.Reason]
-// and in the [AttemptLog], and are matched with errors.Is.
+// because they are. They appear as [RetryError.Reason] and in
+// [Event.Reason] (of an EventGiveUp), and are matched with errors.Is.
 var (
 	// ErrAttemptsExhausted: every attempt the policy allows was made.
 	ErrAttemptsExhausted = errors.New("rebound: attempts exhausted")

@@ -89,18 +89,14 @@ type Event struct {
 	showQuery bool // Config.ShowQueryValues, for the views in this package
 }
 
-// observer bundles where a call reports: hook and attempt log, each optional.
+// observer is where a call reports: Config.OnEvent, when set.
 type observer struct {
 	onEvent func(context.Context, Event)
-	log     *AttemptLog
 }
 
-func (o *observer) active() bool { return o.onEvent != nil || o.log != nil }
+func (o *observer) active() bool { return o.onEvent != nil }
 
 func (o *observer) emit(ctx context.Context, e Event) {
-	if o.log != nil {
-		o.log.record(e)
-	}
 	if o.onEvent != nil {
 		o.onEvent(ctx, e)
 	}

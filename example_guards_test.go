@@ -86,14 +86,14 @@ func ExampleConfig_hedge() {
 		fmt.Fprint(w, "fast answer")
 	}))
 	defer srv.Close()
-	client, _ := rebound.NewClient(nil, rebound.Config{Hedge: &hedge.Settings{Delay: 20 * time.Millisecond}})
-	resp, err := client.Get(srv.URL)
+	rt, _ := rebound.NewTransport(nil, rebound.Config{Hedge: &hedge.Settings{Delay: 20 * time.Millisecond}})
+	resp, err := (&http.Client{Transport: rt}).Get(srv.URL)
 	if err != nil {
 		panic(err)
 	}
 	body, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
-	fmt.Println(string(body), "- hedges won:", client.Stats().HedgeWins)
+	fmt.Println(string(body), "- hedges won:", rt.Stats().HedgeWins)
 	// Output: fast answer - hedges won: 1
 }
 

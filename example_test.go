@@ -53,29 +53,38 @@ func ExampleNewTransport() {
 	// Output: 200 hello after 2 retries
 }
 
-// The drop-in Client, with the attempt log of one call. The server says
-// "Retry-After: 0"; a server's wait is a floor, so the backoff holds.
-func ExampleClient_DoLogged() {
+// Watch each call through Config.OnEvent: every attempt, what came back
+// and every wait with its source. The server says "Retry-After: 0"; a
+// server's wait is a floor, so the backoff holds. The hook gets the
+// call's context, so a log of one call can travel in it.
+func ExampleConfig_onEvent() {
 	srv := flaky()
 	defer srv.Close()
 
-	client, err := rebound.NewClient(nil, rebound.Config{})
+	rt, err := rebound.NewTransport(nil, rebound.Config{
+		OnEvent: func(_ context.Context, e rebound.Event) {
+			switch e.Kind {
+			case rebound.EventAttemptDone:
+				fmt.Println("attempt", e.Attempt, "→", e.Status)
+			case rebound.EventWait:
+				fmt.Println("wait:", e.Source)
+			}
+		},
+	})
 	if err != nil {
 		panic(err)
 	}
-	req, _ := http.NewRequest("GET", srv.URL, nil)
-	resp, log, err := client.DoLogged(req)
+	resp, err := (&http.Client{Transport: rt}).Get(srv.URL)
 	if err != nil {
 		panic(err)
 	}
 	resp.Body.Close()
-	for _, a := range log.Attempts() {
-		fmt.Println(a.Attempt, a.Status, a.WaitWhy)
-	}
 	// Output:
-	// 1 503 backoff
-	// 2 503 backoff
-	// 3 200
+	// attempt 1 → 503
+	// wait: backoff
+	// attempt 2 → 503
+	// wait: backoff
+	// attempt 3 → 200
 }
 
 // Retry for any operation: mark errors permanent to stop at once.
@@ -99,9 +108,13 @@ func ExampleWithRetrier() {
 	srv := flaky()
 	defer srv.Close()
 
+	rt, err := rebound.NewTransport(nil, rebound.Config{Policy: rebound.Policy{Attempts: 4}})
+	if err != nil {
+		panic(err)
+	}
 	ctx := rebound.WithRetrier(context.Background(), rebound.NoRetry)
 	req, _ := http.NewRequestWithContext(ctx, "GET", srv.URL, nil)
-	resp, err := rebound.Do(req)
+	resp, err := (&http.Client{Transport: rt}).Do(req)
 	if err != nil {
 		panic(err)
 	}

@@ -106,7 +106,7 @@ func TestFleetOpenBreakerRefuses(t *testing.T) {
 		t.Fatal(err)
 	}
 	deadline := time.Now().Add(5 * time.Second)
-	for !st.synced()["api.example"] || !f.Connected() {
+	for !st.synced()["api.example"] || !f.Stats().Connected {
 		if time.Now().After(deadline) {
 			t.Fatal("the host was never synced")
 		}

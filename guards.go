@@ -12,6 +12,7 @@ import (
 	"github.com/rebound-go/rebound/budget"
 	"github.com/rebound-go/rebound/bulkhead"
 	"github.com/rebound-go/rebound/hedge"
+	"github.com/rebound-go/rebound/internal/hedgeplan"
 	"github.com/rebound-go/rebound/limit"
 	"github.com/rebound-go/rebound/ratelimit"
 	"github.com/rebound-go/rebound/throttle"
@@ -76,10 +77,10 @@ type guards struct {
 	admits   bool                // any of the stages but the attempt timeout
 	rideOut  bool                // the breaker lets calls wait for the host (Settings.MaxWaiting)
 
-	timeout   time.Duration    // per attempt, 0: none
-	fraction  float64          // of the remaining deadline, 0: none
-	hedge     *hedge.Settings  // nil: no hedging
-	latencies *hedge.Latencies // the host's latencies, for an adaptive hedge delay
+	timeout   time.Duration        // per attempt, 0: none
+	fraction  float64              // of the remaining deadline, 0: none
+	hedge     *hedge.Settings      // nil: no hedging
+	latencies *hedgeplan.Latencies // the host's latencies, for an adaptive hedge delay
 
 	used     atomic.Bool  // called since the host table last looked (see hosts.go)
 	counting *atomic.Bool // one host's guards: count its attempts in flight once this is set

@@ -36,7 +36,8 @@ func TestBreakerInTransport(t *testing.T) {
 		rt, err := NewTransport(f, Config{
 			Policy:  Policy{Attempts: 10, Backoff: tick},
 			Breaker: &breaker.Settings{ConsecutiveFailures: 3, OpenTimeout: time.Second},
-			OnEvent: func(_ context.Context, e Event) {
+			OnEvent: func(ctx context.Context, e Event) {
+				logEvents(ctx, e)
 				if e.Kind == EventBreakerChange {
 					changes = append(changes, e.Key+": "+e.From.String()+" → "+e.To.String())
 				}
@@ -47,8 +48,8 @@ func TestBreakerInTransport(t *testing.T) {
 		}
 		// Three 503s trip the breaker; the retry it would refuse is not made,
 		// and the last 503 comes back with the breaker as the reason.
-		log := new(AttemptLog)
-		resp, err := get(t, rt, WithAttemptLog(context.Background(), log))
+		log := new(attemptLog)
+		resp, err := get(t, rt, withLog(context.Background(), log))
 		if err != nil || resp.StatusCode != 503 || f.callCount() != 3 || !errors.Is(log.GaveUp(), breaker.ErrCircuitOpen) {
 			t.Fatalf("%v, err %v after %d calls, log reason %v", resp, err, f.callCount(), log.GaveUp())
 		}
@@ -254,7 +255,7 @@ func TestRunnerGuards(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		r, err := NewRunner(Config{Policy: Policy{Attempts: 5, Backoff: tick},
 			Breaker: &breaker.Settings{ConsecutiveFailures: 2, OpenTimeout: time.Minute},
-			Budget:  func() budget.Budget { b, _ := budget.NewTokenBucket(budget.TokenBucketSettings{}); return b }})
+			Budget:  AdaptiveBudget})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -7,6 +7,7 @@ import (
 
 	"github.com/rebound-go/rebound/breaker"
 	"github.com/rebound-go/rebound/budget"
+	"github.com/rebound-go/rebound/internal/hedgeplan"
 )
 
 // copyResult is what one sent copy of a hedged try produced.
@@ -57,7 +58,7 @@ type hedgeGroup struct {
 // own, so that the caller returns with the winner even when a loser's
 // RoundTripper does not heed its cancellation.
 func (c *call) hedge(ctx context.Context, n int) attemptResult {
-	g := &hedgeGroup{ctx: ctx, n: n, copies: c.g.hedge.MaxCopies(), decided: make(chan struct{})}
+	g := &hedgeGroup{ctx: ctx, n: n, copies: hedgeplan.Copies(c.g.hedge), decided: make(chan struct{})}
 	if c.g.admits {
 		if err := c.admit(ctx, n, 0, &g.first); err != nil {
 			return c.refuse(ctx, n, 0, err)
@@ -76,7 +77,7 @@ func (c *call) hedge(ctx context.Context, n int) attemptResult {
 	g.mu.Lock()
 	g.cancels[0] = cancel
 	g.launched, g.inflight = 1, 1
-	if d := g.c.g.hedge.NextDelay(g.c.g.latencies); d > 0 {
+	if d := hedgeplan.Delay(g.c.g.hedge, g.c.g.latencies); d > 0 {
 		g.delay = d
 		g.timer = time.AfterFunc(d, g.fire)
 	} else {
@@ -109,7 +110,7 @@ func (g *hedgeGroup) fire() {
 		return
 	}
 	if g.launched < g.copies {
-		g.delay = g.c.g.hedge.NextDelay(g.c.g.latencies)
+		g.delay = hedgeplan.Delay(g.c.g.hedge, g.c.g.latencies)
 		g.timer.Reset(g.delay)
 	}
 }

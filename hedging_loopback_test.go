@@ -146,11 +146,11 @@ func TestHedgeWinnerBodyIntact(t *testing.T) {
 			defer srv.Close()
 			inner := srv.Client().Transport.(*http.Transport)
 			checkGoroutines(t, inner.CloseIdleConnections)
-			c, err := NewClient(&http.Client{Transport: inner}, Config{Hedge: &hedge.Settings{Delay: 20 * time.Millisecond}})
+			rt, err := NewTransport(inner, Config{Hedge: &hedge.Settings{Delay: 20 * time.Millisecond}})
 			if err != nil {
 				t.Fatal(err)
 			}
-			resp, err := c.Get(srv.URL)
+			resp, err := (&http.Client{Transport: rt}).Get(srv.URL)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -164,7 +164,7 @@ func TestHedgeWinnerBodyIntact(t *testing.T) {
 			if err != nil || n != int64(len(payload)) || !bytes.Equal(h.Sum(nil), want[:]) {
 				t.Fatalf("read %d bytes, err %v: the winner's body was cut", n, err)
 			}
-			if st := c.Stats(); st.HedgeWins != 1 {
+			if st := rt.Stats(); st.HedgeWins != 1 {
 				t.Fatalf("stats %+v", st)
 			}
 		})

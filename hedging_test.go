@@ -81,7 +81,7 @@ func TestHedgeSchedule(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
 				s := &slowFast{delays: tt.delays, statuses: tt.statuses, start: time.Now()}
 				h := tt.hedge
-				rt, err := NewTransport(s, Config{Policy: Policy{Backoff: tick}, Hedge: &h})
+				rt, err := NewTransport(s, Config{Policy: Policy{Backoff: tick}, Hedge: &h, OnEvent: logEvents})
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -90,8 +90,8 @@ func TestHedgeSchedule(t *testing.T) {
 				if method == "" {
 					method = "GET"
 				}
-				log := new(AttemptLog)
-				req, _ := http.NewRequestWithContext(WithAttemptLog(context.Background(), log), method, "http://example.test/", strings.NewReader("payload"))
+				log := new(attemptLog)
+				req, _ := http.NewRequestWithContext(withLog(context.Background(), log), method, "http://example.test/", strings.NewReader("payload"))
 				resp, err := rt.RoundTrip(req)
 				if err != nil {
 					t.Fatal(err)
@@ -180,9 +180,7 @@ func TestAdaptiveHedgeDelayFollowsLatency(t *testing.T) {
 func TestHedgesSpendTheBudget(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		s := &slowFast{delays: []time.Duration{time.Second, time.Millisecond}, start: time.Now()}
-		b, _ := budget.NewTokenBucket(budget.TokenBucketSettings{MaxTokens: 2})
-		b.Done(false, false) // below half: no retry or hedge may go
-		b.Done(false, false)
+		b, _ := budget.NewAdaptive(budget.AdaptiveSettings{MinPerSecond: -1}) // no token and no reserve: no retry or hedge may go
 		rt, _ := NewTransport(s, Config{Hedge: &hedge.Settings{Delay: 10 * time.Millisecond}, Budget: func() budget.Budget { return b }})
 		defer rt.CloseIdleConnections()
 		resp, err := rt.RoundTrip(mustRequest("GET", "http://example.test/"))

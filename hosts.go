@@ -10,7 +10,7 @@ import (
 	"github.com/rebound-go/rebound/budget"
 	"github.com/rebound-go/rebound/bulkhead"
 	"github.com/rebound-go/rebound/fleet"
-	"github.com/rebound-go/rebound/hedge"
+	"github.com/rebound-go/rebound/internal/hedgeplan"
 	"github.com/rebound-go/rebound/ratelimit"
 	"github.com/rebound-go/rebound/throttle"
 )
@@ -29,7 +29,7 @@ type hostTable struct {
 	key   func(*http.Request) string
 	make  func(key string) (*guards, *fleet.Member) // the member nil without a fleet
 	max   int
-	hosts sync.Map // key → *guards
+	hosts sync.Map               // key → *guards
 	last  atomic.Pointer[guards] // the host found last: most Transports call one host
 
 	// counting turns on the count of each host's attempts in flight, at
@@ -168,7 +168,7 @@ func (s *hostSettings) guards(key string) (*guards, *fleet.Member) {
 	sh := s.shared
 	g := &guards{key: key, counting: s.counting, timeout: sh.timeout, fraction: sh.fraction, hedge: sh.hedge, limiter: sh.limiter}
 	if s.adaptiveHedge {
-		g.latencies = new(hedge.Latencies)
+		g.latencies = new(hedgeplan.Latencies)
 	}
 	if s.pace != nil {
 		g.pacer = &ratelimit.Pacer{Settings: *s.pace}

@@ -17,7 +17,8 @@ type HostState struct {
 	// there is none.
 	Breaker breaker.State
 	// BudgetTokens is what the host's retry budget has left, in retries,
-	// when it says (budget.Adaptive and budget.TokenBucket do); NaN when
+	// when it says (budget.Adaptive does, and any budget with a
+	// Tokens() float64 method); NaN when
 	// there is no budget or it does not say.
 	BudgetTokens float64
 	// InFlight is how many attempts to the host are in flight now, from

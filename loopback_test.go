@@ -126,15 +126,15 @@ func TestPostBodyIntegrityOnLoopback(t *testing.T) {
 	}
 	// Past the buffer cap a body without GetBody is streamed once, intact, and not retried.
 	t.Run("past the cap", func(t *testing.T) {
-		small, _ := NewTransport(inner, Config{Policy: Policy{Backoff: fastBackoff}, MaxBufferedBody: 1 << 20})
+		small, _ := NewTransport(inner, Config{Policy: Policy{Backoff: fastBackoff}, MaxBufferedBody: 1 << 20, OnEvent: logEvents})
 		payload := bytes.Repeat([]byte("x"), 2<<20)
 		sum := sha256.Sum256(payload)
 		req, _ := http.NewRequest("POST", srv.URL, opaqueReader{bytes.NewReader(payload)})
 		req.Header.Set("X-Sha256", hex.EncodeToString(sum[:]))
 		req.Header.Set("X-Req", "past the cap")
 		req.Header.Set("Idempotency-Key", "k")
-		log := new(AttemptLog)
-		resp, err := small.RoundTrip(req.WithContext(WithAttemptLog(req.Context(), log)))
+		log := new(attemptLog)
+		resp, err := small.RoundTrip(req.WithContext(withLog(req.Context(), log)))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -250,9 +250,9 @@ func TestRealErrorsClassified(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			rt, _ := NewTransport(inner, Config{Policy: Policy{Backoff: fastBackoff}})
-			log := new(AttemptLog)
-			req, _ := http.NewRequestWithContext(WithAttemptLog(t.Context(), log), tt.method, tt.url, bytes.NewReader([]byte("b")))
+			rt, _ := NewTransport(inner, Config{Policy: Policy{Backoff: fastBackoff}, OnEvent: logEvents})
+			log := new(attemptLog)
+			req, _ := http.NewRequestWithContext(withLog(t.Context(), log), tt.method, tt.url, bytes.NewReader([]byte("b")))
 			_, err := rt.RoundTrip(req)
 			if err == nil {
 				t.Fatal("want an error")

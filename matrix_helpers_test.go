@@ -83,17 +83,18 @@ func mxStartServers(t *testing.T) *mxServers {
 	s := &mxServers{sessions: tls.NewLRUClientSessionCache(64)}
 	cert, roots := mxCertificate(t)
 	s.roots = roots
-	ln1, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
+	var err error
+	if s.h1, err = faults.NewServer(nil, nil, &s.router); err != nil {
 		t.Fatal(err)
 	}
-	s.h1 = faults.StartServer(ln1, nil, &s.router)
 	ln2, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	tlsLn := tls.NewListener(ln2, &tls.Config{Certificates: []tls.Certificate{cert}, NextProtos: []string{"h2", "http/1.1"}})
-	s.h2 = faults.StartServer(tlsLn, nil, &s.router)
+	if s.h2, err = faults.NewServer(tlsLn, nil, &s.router); err != nil {
+		t.Fatal(err)
+	}
 	s.h2URL = "https://" + strings.TrimPrefix(s.h2.URL, "http://")
 	return s
 }

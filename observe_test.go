@@ -53,14 +53,20 @@ func mustRequest(method, url string) *http.Request {
 	return req
 }
 
-func TestAttemptLogAndStats(t *testing.T) {
+// TestEventLogAndStats: the events of one call, collected by an OnEvent
+// through the call's context, tell what each attempt did; Stats count the
+// calls of an http.Client over the Transport.
+func TestEventLogAndStats(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		f := &fakeTransport{steps: []step{status(502), status(200)}}
-		c, err := NewClient(&http.Client{Transport: f}, Config{Policy: Policy{Backoff: tick}})
+		rt, err := NewTransport(f, Config{Policy: Policy{Backoff: tick}, OnEvent: logEvents})
 		if err != nil {
 			t.Fatal(err)
 		}
-		resp, log, err := c.DoLogged(mustRequest("GET", "http://user:hunter2@example.test/a"))
+		c := &http.Client{Transport: rt}
+		log := new(attemptLog)
+		req := mustRequest("GET", "http://user:hunter2@example.test/a")
+		resp, err := c.Do(req.WithContext(withLog(req.Context(), log)))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -73,13 +79,13 @@ func TestAttemptLogAndStats(t *testing.T) {
 		if strings.Contains(s, "hunter2") || !strings.Contains(s, "attempt 1: GET http://user:xxxxx@example.test/a → 502 Bad Gateway") {
 			t.Fatalf("log string:\n%s", s)
 		}
-		if st := c.Stats(); st != (Stats{Requests: 1, Retries: 1, Succeeded: 1}) {
+		if st := rt.Stats(); st != (Stats{Requests: 1, Retries: 1, Succeeded: 1}) {
 			t.Fatalf("stats %+v", st)
 		}
 		f.steps = []step{status(503)}
 		resp, _ = c.Get("http://example.test/")
 		resp.Body.Close()
-		if st := c.Stats(); st != (Stats{Requests: 2, Retries: 3, Succeeded: 1, Failed: 1}) {
+		if st := rt.Stats(); st != (Stats{Requests: 2, Retries: 3, Succeeded: 1, Failed: 1}) {
 			t.Fatalf("stats %+v", st)
 		}
 	})
@@ -97,10 +103,11 @@ func TestNoSecretsInLogs(t *testing.T) {
 		f := &fakeTransport{steps: []step{status(503), {err: resetByPeer}}}
 		rt, _ := NewTransport(f, Config{Policy: Policy{Backoff: tick}, OnEvent: func(ctx context.Context, e Event) {
 			slogHook(ctx, e)
+			logEvents(ctx, e)
 			fmt.Fprintf(&hookOut, "%s %v %v %v\n", e.Kind, e.Err, e.Reason, e.Status)
 		}})
-		log := new(AttemptLog)
-		req, _ := http.NewRequestWithContext(WithAttemptLog(context.Background(), log), "GET", "http://admin:hunter2@example.test/x", nil)
+		log := new(attemptLog)
+		req, _ := http.NewRequestWithContext(withLog(context.Background(), log), "GET", "http://admin:hunter2@example.test/x", nil)
 		req.Header.Set("Authorization", secrets[0])
 		req.Header.Set("Cookie", secrets[1])
 		req.Header.Set("Proxy-Authorization", secrets[2])
@@ -142,8 +149,8 @@ func TestConfigValidation(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), tt.want) {
 			t.Errorf("%+v: err %v, want %q", tt.cfg, err, tt.want)
 		}
-		if _, err := NewClient(nil, tt.cfg); err == nil {
-			t.Errorf("NewClient accepted %+v", tt.cfg)
+		if _, err := NewRunner(tt.cfg); err == nil {
+			t.Errorf("NewRunner accepted %+v", tt.cfg)
 		}
 	}
 }

@@ -58,8 +58,8 @@ func drive(t *testing.T, srv *overloadServer, rt http.RoundTripper, n, c int, ta
 	for range c {
 		wg.Go(func() {
 			for i := next.Add(1); i <= int64(n); i = next.Add(1) {
-				log := new(AttemptLog)
-				ctx, cancel := context.WithTimeout(WithAttemptLog(context.Background(), log), 10*time.Second)
+				log := new(attemptLog)
+				ctx, cancel := context.WithTimeout(withLog(context.Background(), log), 10*time.Second)
 				req, _ := http.NewRequestWithContext(ctx, "GET", fmt.Sprintf("%s/?id=%s-%d", srv.URL, tag, i), nil)
 				resp, err := rt.RoundTrip(req)
 				mu.Lock()
@@ -102,6 +102,7 @@ func TestOverloadGuards(t *testing.T) {
 			Breaker: &breaker.Settings{FailureRate: 0.5, MinimumCalls: 50, OpenTimeout: 300 * time.Millisecond, MaxOpenTimeout: 300 * time.Millisecond, HalfOpenProbes: 2}}
 	}
 	newRT := func(cfg Config) *Transport {
+		cfg.OnEvent = logEvents // drive counts the attempts of each call
 		rt, err := NewTransport(inner, cfg)
 		if err != nil {
 			t.Fatal(err)

@@ -11,10 +11,6 @@ import (
 	"github.com/rebound-go/rebound/backoff"
 )
 
-// Unlimited as Policy.Attempts means no limit on attempts: the context's
-// cancellation or deadline alone ends the loop.
-const Unlimited = -1
-
 // The defaults of a zero Policy, in one place.
 const (
 	defaultAttempts      = 3                      // in total, the first included
@@ -56,11 +52,12 @@ var defaultBackoff backoff.Strategy = backoff.Exponential{
 // implements [Retrier].
 type Policy struct {
 	// Attempts is the total number of attempts, the first included.
-	// 0 means 3; Unlimited (or any negative) means no limit.
+	// 0 means 3; a negative value (-1) means no limit: the context's
+	// cancellation or deadline alone ends the loop.
 	Attempts int
 
 	// Backoff gives the wait before each retry. nil means 100 ms doubling
-	// to 5 s with equal jitter.
+	// to 5 s with equal jitter. It is checked with backoff.Validate.
 	Backoff backoff.Strategy
 
 	// MaxRetryAfter caps a wait the server asks for. A longer request ends
@@ -85,14 +82,14 @@ type Policy struct {
 	Rand func() float64
 }
 
-// Validate reports a configuration that cannot work.
+// Validate reports a configuration that cannot work, naming the field: a
+// Backoff that backoff.Validate rejects, or a RetryStatuses entry that is
+// not an HTTP status or is a success. NewTransport, NewRunner and Retry
+// call it, for the Policy of a Config and for a *Policy given as its
+// Retrier (as for any Retrier with a Validate() error method).
 func (p *Policy) Validate() error {
-	if p.Backoff != nil {
-		if v, ok := p.Backoff.(interface{ Validate() error }); ok {
-			if err := v.Validate(); err != nil {
-				return fmt.Errorf("rebound: Policy.Backoff: %w", err)
-			}
-		}
+	if err := backoff.Validate(p.Backoff); err != nil {
+		return fmt.Errorf("rebound: Policy.Backoff: %w", err)
 	}
 	for _, code := range p.RetryStatuses {
 		if code < 100 || code > 999 {
@@ -111,7 +108,7 @@ func (p *Policy) MaxAttempts() int {
 	case p.Attempts == 0:
 		return defaultAttempts
 	case p.Attempts < 0:
-		return Unlimited
+		return -1
 	}
 	return p.Attempts
 }
@@ -176,7 +173,7 @@ func (p *Policy) extraStatus(code int) bool {
 }
 
 func (p *Policy) idempotent(req *http.Request) bool {
-	return p.RetryNonIdempotent || req == nil || Idempotent(req)
+	return p.RetryNonIdempotent || req == nil || isIdempotent(req)
 }
 
 // Delay implements [Retrier]: the backoff, on top of the server's
@@ -187,7 +184,7 @@ func (p *Policy) Delay(o Outcome) (time.Duration, error) {
 	return d, err
 }
 
-// delay also says where the wait came from, for the attempt log. A wait
+// delay also says where the wait came from, for the events. A wait
 // the server asks for is a floor, not a schedule: the backoff is added on
 // top of it, so that clients told the same instant come back spread out
 // (and a hostile or careless "Retry-After: 0" cannot turn unlimited
@@ -228,16 +225,16 @@ func (p *Policy) serverWait(o Outcome) (time.Duration, bool) {
 	}
 	if r := o.Response; r != nil && (r.StatusCode == http.StatusTooManyRequests || r.StatusCode == http.StatusServiceUnavailable) {
 		if v := r.Header.Get("Retry-After"); v != "" {
-			return ParseRetryAfter(v, time.Now())
+			return parseRetryAfter(v, time.Now())
 		}
 	}
 	return 0, false
 }
 
-// Idempotent reports whether req may be sent twice without harm: its method
-// is GET, HEAD, OPTIONS, TRACE, PUT or DELETE, or it carries an
+// isIdempotent reports whether req may be sent twice without harm: its
+// method is GET, HEAD, OPTIONS, TRACE, PUT or DELETE, or it carries an
 // Idempotency-Key (or X-Idempotency-Key) header, as net/http itself judges.
-func Idempotent(req *http.Request) bool {
+func isIdempotent(req *http.Request) bool {
 	switch req.Method {
 	case "", http.MethodGet, http.MethodHead, http.MethodOptions, http.MethodTrace, http.MethodPut, http.MethodDelete:
 		return true
@@ -249,7 +246,7 @@ func Idempotent(req *http.Request) bool {
 	return ok
 }
 
-// waitSource says why the loop waits, for events and the attempt log.
+// waitSource says why the loop waits, for the events.
 type waitSource uint8
 
 const (

@@ -28,12 +28,12 @@ func TestRateLimitHoldsEveryAttempt(t *testing.T) {
 		lim := new(tokens)
 		lim.left.Store(2)
 		f := &fakeTransport{steps: []step{status(503)}}
-		rt, err := NewTransport(f, Config{Policy: Policy{Attempts: 5, Backoff: tick}, RateLimit: lim})
+		rt, err := NewTransport(f, Config{Policy: Policy{Attempts: 5, Backoff: tick}, RateLimit: lim, OnEvent: logEvents})
 		if err != nil {
 			t.Fatal(err)
 		}
-		log := new(AttemptLog)
-		resp, err := rt.RoundTrip(mustRequest("GET", "http://example.test/").WithContext(WithAttemptLog(context.Background(), log)))
+		log := new(attemptLog)
+		resp, err := rt.RoundTrip(mustRequest("GET", "http://example.test/").WithContext(withLog(context.Background(), log)))
 		if err != nil || resp.StatusCode != 503 {
 			t.Fatalf("%v %v: want the last 503 back", resp, err)
 		}

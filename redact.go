@@ -5,7 +5,7 @@ import (
 	"strings"
 )
 
-// redactedURL renders u for logs and the attempt log: the password
+// redactedURL renders u for logs (SlogEvents): the password
 // hidden as url.URL.Redacted does, and every query parameter's value
 // replaced by "xxxxx", its name kept (an API key in a query string is as
 // secret as one in a header), unless showQuery.

@@ -22,9 +22,9 @@ func TestQueryValuesRedacted(t *testing.T) {
 			var logs bytes.Buffer
 			f := &fakeTransport{steps: []step{status(503), status(503), status(503)}}
 			rt, _ := NewTransport(f, Config{Policy: Policy{Backoff: tick}, ShowQueryValues: show,
-				OnEvent: SlogEvents(slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug})))})
-			log := new(AttemptLog)
-			req, _ := http.NewRequestWithContext(WithAttemptLog(context.Background(), log), "GET",
+				OnEvent: both(SlogEvents(slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))), logEvents)})
+			log := new(attemptLog)
+			req, _ := http.NewRequestWithContext(withLog(context.Background(), log), "GET",
 				"https://user:hunter2@api.example.test/v1/charges?limit=3&api_key="+secret+"&flag", nil)
 			resp, err := rt.RoundTrip(req)
 			if err != nil {

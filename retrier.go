@@ -12,7 +12,7 @@ import (
 // concurrent use.
 type Retrier interface {
 	// MaxAttempts is the most attempts in total, the first included.
-	// Unlimited, or any value below 1, means no limit.
+	// Any value below 1 means no limit.
 	MaxAttempts() int
 	// ShouldRetry reports whether the outcome is worth another attempt.
 	ShouldRetry(ctx context.Context, o Outcome) bool

@@ -8,17 +8,21 @@ import (
 	"time"
 )
 
+// maxQuotaReset bounds how far ahead a 429's Retry-After moves a host's
+// quota window, as ratelimit bounds a reset in rate-limit headers.
+const maxQuotaReset = 24 * time.Hour
+
 // maxDeltaSeconds bounds delta-seconds before the conversion to a Duration
 // can overflow; anything larger is "forever" for every practical cap.
 const maxDeltaSeconds = math.MaxInt64 / int64(time.Second)
 
-// ParseRetryAfter reads a Retry-After value in either form RFC 9110 allows:
+// parseRetryAfter reads a Retry-After value in either form RFC 9110 allows:
 // delta-seconds ("120") or an HTTP-date ("Fri, 31 Dec 1999 23:59:59 GMT"),
 // the latter measured from now. A date in the past means no wait. ok is
 // false for anything else: negative or fractional numbers, garbage, empty.
 // An enormous value saturates rather than overflowing, so a caller's cap
 // always sees it as too long.
-func ParseRetryAfter(value string, now time.Time) (d time.Duration, ok bool) {
+func parseRetryAfter(value string, now time.Time) (d time.Duration, ok bool) {
 	value = strings.TrimSpace(value)
 	if value == "" {
 		return 0, false

@@ -13,6 +13,7 @@ import (
 	"github.com/rebound-go/rebound/bulkhead"
 	"github.com/rebound-go/rebound/fleet"
 	"github.com/rebound-go/rebound/hedge"
+	"github.com/rebound-go/rebound/internal/hedgeplan"
 	"github.com/rebound-go/rebound/limit"
 	"github.com/rebound-go/rebound/ratelimit"
 	"github.com/rebound-go/rebound/throttle"
@@ -28,7 +29,7 @@ const (
 	defaultMaxDrain = 64 << 10
 )
 
-// Config configures a Transport, a Client or a Runner. Its zero value
+// Config configures a Transport or a Runner. Its zero value
 // means the zero Policy and the documented defaults. NewTransport and
 // NewRunner copy what it points to: changing a Settings value afterwards
 // changes nothing.
@@ -158,7 +159,7 @@ type Config struct {
 	// Key names the host a request is for. nil means req.URL.Host. HTTP
 	// only.
 	Key func(*http.Request) string
-	// ShowQueryValues makes the attempt log and SlogEvents show the
+	// ShowQueryValues makes SlogEvents show the
 	// values of a URL's query parameters. By default they show each
 	// parameter's name and hide its value, as they hide header values and
 	// URL passwords: an API key in a query string is as secret as one in
@@ -181,7 +182,7 @@ func (c *Config) validate() error {
 		return err
 	}
 	if c.Hedge != nil {
-		if err := c.Hedge.Validate(); err != nil {
+		if err := hedgeplan.Validate(c.Hedge); err != nil {
 			return err
 		}
 	}
@@ -355,7 +356,7 @@ func (t *Transport) roundTrip(req *http.Request, g *guards, first attemptResult,
 		}
 		return nil, errorf("nil Request.URL")
 	}
-	if t.idemKey != nil && !Idempotent(req) {
+	if t.idemKey != nil && !isIdempotent(req) {
 		req = withIdempotencyKey(req, t.idemKey())
 	}
 	ctx := req.Context()
@@ -365,7 +366,6 @@ func (t *Transport) roundTrip(req *http.Request, g *guards, first attemptResult,
 		if opts.retrier != nil {
 			c.retrier = opts.retrier
 		}
-		c.obs.log = opts.log
 	}
 	if c.retrier == nil {
 		c.retrier = &t.policy
@@ -376,7 +376,7 @@ func (t *Transport) roundTrip(req *http.Request, g *guards, first attemptResult,
 			c.g = t.hosts.get(req)
 		}
 	}
-	hedged := c.g.hedge != nil && (c.g.hedge.NonIdempotent || Idempotent(req))
+	hedged := c.g.hedge != nil && (c.g.hedge.NonIdempotent || isIdempotent(req))
 	body, err := prepareBody(req, orDefault(t.maxBuffer, defaultMaxBufferedBody), c.retrier, hedged)
 	if err != nil {
 		t.stats.failed.Add(1)
@@ -418,7 +418,7 @@ type counters struct {
 	retries, succeeded, failed, hedges, hedgeWins atomic.Int64
 }
 
-// Stats are a Transport's or Client's totals since it was made.
+// Stats are a Transport's totals since it was made.
 type Stats struct {
 	Requests  int64 // calls ended, well or not
 	Retries   int64 // tries beyond the first (each may send hedges)

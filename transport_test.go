@@ -169,9 +169,9 @@ func TestRetryAfter(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
 				f := &fakeTransport{steps: []step{tt.first(time.Now()), status(200)}}
-				rt, _ := NewTransport(f, Config{Policy: Policy{Backoff: tick, MaxRetryAfter: tt.max}})
-				log := new(AttemptLog)
-				req, _ := http.NewRequestWithContext(WithAttemptLog(context.Background(), log), "GET", "http://example.test/", nil)
+				rt, _ := NewTransport(f, Config{Policy: Policy{Backoff: tick, MaxRetryAfter: tt.max}, OnEvent: logEvents})
+				log := new(attemptLog)
+				req, _ := http.NewRequestWithContext(withLog(context.Background(), log), "GET", "http://example.test/", nil)
 				start := time.Now()
 				resp, err := rt.RoundTrip(req)
 				if err != nil {
@@ -202,11 +202,11 @@ func TestDeadlineRule(t *testing.T) {
 	t.Run("status: last response at once", func(t *testing.T) {
 		synctest.Test(t, func(t *testing.T) {
 			f := &fakeTransport{steps: []step{status(503)}}
-			rt, _ := NewTransport(f, Config{Policy: Policy{Attempts: 10, Backoff: tick}})
+			rt, _ := NewTransport(f, Config{Policy: Policy{Attempts: 10, Backoff: tick}, OnEvent: logEvents})
 			ctx, cancel := context.WithTimeout(context.Background(), 250*time.Millisecond)
 			defer cancel()
-			log := new(AttemptLog)
-			req, _ := http.NewRequestWithContext(WithAttemptLog(ctx, log), "GET", "http://example.test/", nil)
+			log := new(attemptLog)
+			req, _ := http.NewRequestWithContext(withLog(ctx, log), "GET", "http://example.test/", nil)
 			start := time.Now()
 			resp, err := rt.RoundTrip(req)
 			if err != nil {
@@ -248,7 +248,7 @@ func TestContextEndsTheLoop(t *testing.T) {
 					cancel()
 				}
 			}}
-			rt, _ := NewTransport(f, Config{Policy: Policy{Attempts: Unlimited, Backoff: tick}})
+			rt, _ := NewTransport(f, Config{Policy: Policy{Attempts: -1, Backoff: tick}})
 			req, _ := http.NewRequestWithContext(ctx, "GET", "http://example.test/", nil)
 			resp, err := rt.RoundTrip(req)
 			if err != nil {
@@ -264,7 +264,7 @@ func TestContextEndsTheLoop(t *testing.T) {
 		synctest.Test(t, func(t *testing.T) {
 			ctx, cancel := context.WithCancel(context.Background())
 			f := &fakeTransport{steps: []step{status(503)}}
-			rt, _ := NewTransport(f, Config{Policy: Policy{Attempts: Unlimited, Backoff: backoff.Constant{Interval: time.Hour}}})
+			rt, _ := NewTransport(f, Config{Policy: Policy{Attempts: -1, Backoff: backoff.Constant{Interval: time.Hour}}})
 			go func() {
 				time.Sleep(50 * time.Millisecond) // fake time: cancel 50 ms into the hour
 				cancel()
@@ -315,8 +315,8 @@ func TestContextRetrierOverrides(t *testing.T) {
 			t.Fatalf("NoRetry from context: %v %v calls %d", resp, err, f.callCount())
 		}
 		resp.Body.Close()
-		if r, ok := RetrierFromContext(req.Context()); !ok || r != NoRetry {
-			t.Fatalf("RetrierFromContext = %v, %v", r, ok)
+		if o := optionsFrom(req.Context()); o == nil || o.retrier != NoRetry {
+			t.Fatalf("the context carries %+v, want NoRetry", o)
 		}
 		req2, _ := http.NewRequestWithContext(WithRetrier(context.Background(), &Policy{Attempts: 2, Backoff: tick}), "GET", "http://example.test/", nil)
 		resp, _ = rt.RoundTrip(req2)

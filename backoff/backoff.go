@@ -6,14 +6,15 @@
 // exact schedule. The random source lives in one place, the caller (the
 // rebound retry loop draws u from its policy's Rand).
 //
-// The common strategies (as pester names them) are each one line:
+// The common strategies are each one line:
 //
-//	backoff.Constant{Interval: time.Second}                                     // pester DefaultBackoff
-//	backoff.Linear{Step: time.Second}                                           // pester LinearBackoff
-//	backoff.Linear{Step: time.Second, Jitter: backoff.Proportional(0.5)}        // pester LinearJitterBackoff
-//	backoff.Exponential{Initial: time.Second}                                   // pester ExponentialBackoff
-//	backoff.Exponential{Initial: time.Second, Jitter: backoff.Full}             // pester ExponentialJitterBackoff
-//	backoff.Exponential{Initial: 100 * time.Millisecond, Max: 5 * time.Second, Multiplier: 2, Jitter: backoff.Full} // 100 ms doubling to 5 s
+//	backoff.Constant{Interval: time.Second}                                  // 1 s every time
+//	backoff.Constant{Interval: time.Second, Jitter: backoff.Proportional(0.5)} // 0.5–1.5 s
+//	backoff.Exponential{Initial: time.Second}                                // 1 s, 2 s, 4 s, …
+//	backoff.Exponential{Initial: 100 * time.Millisecond, Max: 5 * time.Second, Jitter: backoff.Full} // 100 ms doubling to 5 s, full jitter
+//	backoff.Decorrelated{Initial: 100 * time.Millisecond, Max: 5 * time.Second} // a random walk of its own per caller
+//
+// [Validate] reports a strategy whose schedule cannot be sensible.
 package backoff
 
 import (
@@ -26,10 +27,9 @@ import (
 // the first); u is a uniform random number in [0, 1).
 //
 // Implementations must be safe for concurrent use and must not return a
-// negative duration. The strategies of this package are plain values: each
-// is safe for concurrent use, and each has a Validate method that reports a
-// configuration that cannot give a sensible schedule (rebound's Policy
-// calls it).
+// negative duration. The strategies of this package are plain values, safe
+// for concurrent use; [Validate] reports one that cannot give a sensible
+// schedule (rebound's Policy calls it).
 type Strategy interface {
 	Delay(n int, prev time.Duration, u float64) time.Duration
 }
@@ -37,7 +37,7 @@ type Strategy interface {
 // Constant waits Interval before every retry. Interval 0 retries at once,
 // which is allowed on purpose: for tests, or when the server's Retry-After
 // is meant to be the only pacing. A negative Interval is reported by
-// Validate and waits 0.
+// [Validate] and waits 0.
 type Constant struct {
 	Interval time.Duration
 	Jitter   Jitter // zero: none
@@ -48,35 +48,8 @@ func (c Constant) Delay(n int, prev time.Duration, u float64) time.Duration {
 	return c.Jitter.Apply(max(c.Interval, 0), u)
 }
 
-// Linear waits Initial + (n-1)·Step before retry n, at most Max.
-// Initial 0 means Step, so Linear{Step: time.Second} waits 1 s, 2 s, 3 s…;
-// Step 0 with Initial set waits Initial every time. Initial and Step both
-// 0 would never wait and are reported by Validate, as are negative values
-// and a Max below the first delay.
-type Linear struct {
-	Initial time.Duration
-	Step    time.Duration
-	Max     time.Duration // 0: no cap
-	Jitter  Jitter        // zero: none
-}
-
-// Delay implements [Strategy].
-func (l Linear) Delay(n int, prev time.Duration, u float64) time.Duration {
-	step := max(l.Step, 0)
-	d := satAdd(l.first(), satMul(step, float64(max(n-1, 0))))
-	return l.Jitter.Apply(capAt(d, l.Max), u)
-}
-
-// first is the delay before retry 1, before the cap.
-func (l Linear) first() time.Duration {
-	if l.Initial == 0 {
-		return max(l.Step, 0)
-	}
-	return max(l.Initial, 0)
-}
-
 // Exponential waits Initial·Multiplier^(n-1) before retry n, at most Max.
-// Multiplier 0 means 2. Initial has no default: Validate reports 0, which
+// Multiplier 0 means 2. Initial has no default: [Validate] reports 0, which
 // would make every retry go at once (Constant{} says that on purpose), as
 // it reports negative values, a Max below Initial and a Multiplier below 1,
 // NaN or infinite.
@@ -119,12 +92,4 @@ func satMul(d time.Duration, f float64) time.Duration {
 		return 0
 	}
 	return time.Duration(v)
-}
-
-// satAdd adds a, b ≥ 0 without overflowing.
-func satAdd(a, b time.Duration) time.Duration {
-	if a > math.MaxInt64-b {
-		return math.MaxInt64
-	}
-	return a + b
 }

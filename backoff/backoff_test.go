@@ -1,6 +1,7 @@
 package backoff_test
 
 import (
+	"errors"
 	"math"
 	"math/rand/v2"
 	"slices"
@@ -21,8 +22,6 @@ func TestSchedules(t *testing.T) {
 		want []time.Duration // delays before retries 1, 2, 3, …
 	}{
 		{"constant", backoff.Constant{Interval: 50 * ms}, 0.3, []time.Duration{50 * ms, 50 * ms, 50 * ms}},
-		{"linear", backoff.Linear{Step: 10 * ms}, 0, []time.Duration{10 * ms, 20 * ms, 30 * ms}},
-		{"linear initial and cap", backoff.Linear{Initial: 5 * ms, Step: 10 * ms, Max: 20 * ms}, 0, []time.Duration{5 * ms, 15 * ms, 20 * ms, 20 * ms}},
 		{"exponential default multiplier", backoff.Exponential{Initial: ms}, 0, []time.Duration{ms, 2 * ms, 4 * ms, 8 * ms}},
 		{"exponential capped", backoff.Exponential{Initial: ms, Max: 10 * ms}, 0, []time.Duration{ms, 2 * ms, 4 * ms, 8 * ms, 10 * ms, 10 * ms}},
 		{"exponential x3", backoff.Exponential{Initial: ms, Multiplier: 3}, 0, []time.Duration{ms, 3 * ms, 9 * ms}},
@@ -31,7 +30,7 @@ func TestSchedules(t *testing.T) {
 		{"equal jitter", backoff.Constant{Interval: 100 * ms, Jitter: backoff.Equal}, 0.5, []time.Duration{75 * ms}},
 		{"proportional low", backoff.Constant{Interval: 100 * ms, Jitter: backoff.Proportional(0.25)}, 0, []time.Duration{75 * ms}},
 		{"proportional high", backoff.Constant{Interval: 100 * ms, Jitter: backoff.Proportional(0.25)}, 0.999999, []time.Duration{124999950}},
-		{"nanogit defaults, no jitter draw", backoff.Exponential{Initial: 100 * ms, Max: 5 * time.Second, Multiplier: 2}, 0, []time.Duration{100 * ms, 200 * ms, 400 * ms, 800 * ms, 1600 * ms, 3200 * ms, 5 * time.Second}},
+		{"100 ms doubling to 5 s, no jitter draw", backoff.Exponential{Initial: 100 * ms, Max: 5 * time.Second, Multiplier: 2}, 0, []time.Duration{100 * ms, 200 * ms, 400 * ms, 800 * ms, 1600 * ms, 3200 * ms, 5 * time.Second}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -175,7 +174,7 @@ func TestDecorrelatedBounds(t *testing.T) {
 func TestNoOverflow(t *testing.T) {
 	for _, s := range []backoff.Strategy{
 		backoff.Exponential{Initial: time.Hour, Multiplier: 10},
-		backoff.Linear{Step: math.MaxInt64 / 2},
+		backoff.Constant{Interval: math.MaxInt64, Jitter: backoff.Proportional(1)},
 		backoff.Decorrelated{Initial: math.MaxInt64 / 2},
 	} {
 		for n := 1; n < 2000; n *= 3 {
@@ -186,27 +185,38 @@ func TestNoOverflow(t *testing.T) {
 	}
 }
 
+// selfChecked is a Strategy of another package with a Validate method of
+// its own, which backoff.Validate calls.
+type selfChecked struct{ err error }
+
+func (selfChecked) Delay(int, time.Duration, float64) time.Duration { return ms }
+func (s selfChecked) Validate() error                               { return s.err }
+
+// plain is a Strategy of another package without a Validate method.
+type plain struct{}
+
+func (plain) Delay(int, time.Duration, float64) time.Duration { return ms }
+
 func TestValidate(t *testing.T) {
-	type validator interface{ Validate() error }
 	tests := []struct {
-		v       validator
+		v       backoff.Strategy
 		wantErr string
 	}{
+		{nil, ""},
+		{plain{}, ""},
+		{selfChecked{}, ""},
+		{selfChecked{errors.New("mine is wrong")}, "mine is wrong"},
+		{&backoff.Exponential{Initial: ms}, ""},
+		{&backoff.Exponential{}, "Exponential Initial is 0"},
+		{&backoff.Constant{Interval: -ms}, "Constant Interval -1ms must not be negative"},
+		{&backoff.Decorrelated{}, "Decorrelated Initial is 0"},
+		{(*backoff.Exponential)(nil), ""},
 		{backoff.Constant{Interval: ms}, ""},
 		{backoff.Constant{}, ""}, // no wait, on purpose
 		{backoff.Constant{Interval: -ms}, "Constant Interval -1ms must not be negative"},
 		{backoff.Constant{Interval: ms, Jitter: backoff.Proportional(1.3)}, "Proportional fraction 1.3 is not in [0, 1]"},
 		{backoff.Constant{Interval: ms, Jitter: backoff.Proportional(-0.1)}, "Proportional fraction -0.1 is not in [0, 1]"},
 		{backoff.Constant{Interval: ms, Jitter: backoff.Proportional(math.NaN())}, "Proportional fraction NaN"},
-		{backoff.Linear{Step: ms}, ""},
-		{backoff.Linear{Initial: ms}, ""}, // constant, but stated
-		{backoff.Linear{Step: -ms}, "Linear Step -1ms must not be negative"},
-		{backoff.Linear{Initial: -ms, Step: ms}, "Linear Initial -1ms must not be negative"},
-		{backoff.Linear{Step: ms, Max: -ms}, "Linear Max -1ms must not be negative"},
-		{backoff.Linear{}, "Linear Initial and Step are both 0"},
-		{backoff.Linear{Max: time.Second}, "Linear Initial and Step are both 0"},
-		{backoff.Linear{Step: 10 * ms, Max: ms}, "Linear Max 1ms is below the first delay 10ms"},
-		{backoff.Linear{Step: ms, Jitter: backoff.Proportional(2)}, "Proportional fraction 2"},
 		{backoff.Exponential{Initial: ms}, ""},
 		{backoff.Exponential{Initial: ms, Max: ms, Multiplier: 1}, ""},
 		{backoff.Exponential{Max: 5 * time.Second}, "Exponential Initial is 0"},
@@ -228,7 +238,7 @@ func TestValidate(t *testing.T) {
 		{backoff.Decorrelated{Initial: 10 * ms, Max: ms}, "Decorrelated Max 1ms is below the first delay 10ms"},
 	}
 	for _, tt := range tests {
-		err := tt.v.Validate()
+		err := backoff.Validate(tt.v)
 		if tt.wantErr == "" {
 			if err != nil {
 				t.Errorf("%#v: unexpected error %v", tt.v, err)
@@ -246,13 +256,13 @@ func TestValidate(t *testing.T) {
 // so), and that a strategy it rejects still never returns a negative delay.
 func TestNoZeroOrNegativeByMistake(t *testing.T) {
 	valid := []backoff.Strategy{
-		backoff.Linear{Step: ms}, backoff.Linear{Initial: ms}, backoff.Linear{Initial: ms, Step: ms, Max: 2 * ms},
+		backoff.Constant{Interval: ms}, backoff.Constant{Interval: ms, Jitter: backoff.Equal},
 		backoff.Exponential{Initial: ms}, backoff.Exponential{Initial: ms, Max: 5 * time.Second, Multiplier: 1},
 		backoff.Exponential{Initial: ms, Jitter: backoff.Equal}, backoff.Decorrelated{Initial: ms, Max: ms},
 		backoff.Constant{Interval: ms, Jitter: backoff.Proportional(0.5)},
 	}
 	invalid := []backoff.Strategy{
-		backoff.Constant{Interval: -time.Hour, Jitter: backoff.Full}, backoff.Linear{Initial: -time.Hour, Step: -ms},
+		backoff.Constant{Interval: -time.Hour, Jitter: backoff.Full}, backoff.Constant{Interval: -ms},
 		backoff.Exponential{Initial: -ms, Multiplier: 3}, backoff.Exponential{Initial: ms, Multiplier: -3},
 		backoff.Exponential{Initial: ms, Multiplier: math.NaN(), Max: -1}, backoff.Decorrelated{Initial: -ms, Max: -ms},
 		backoff.Decorrelated{Initial: time.Second, Max: ms}, backoff.Constant{Interval: time.Hour, Jitter: backoff.Proportional(5)},
@@ -275,7 +285,7 @@ func TestNoZeroOrNegativeByMistake(t *testing.T) {
 
 func TestJitterString(t *testing.T) {
 	for j, want := range map[backoff.Jitter]string{
-		backoff.None: "none", backoff.Full: "full", backoff.Equal: "equal", backoff.Proportional(0.25): "±25%",
+		{}: "none", backoff.Full: "full", backoff.Equal: "equal", backoff.Proportional(0.25): "±25%",
 	} {
 		if got := j.String(); got != want {
 			t.Errorf("got %q, want %q", got, want)

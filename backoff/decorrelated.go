@@ -18,7 +18,7 @@ import "time"
 // near 0.8·Max.
 //
 // Delays are at least Initial and below Max (Max itself when Max ≤
-// Initial). Initial has no default: Validate reports 0, which would never
+// Initial). Initial has no default: [Validate] reports 0, which would never
 // wait, as it reports a negative Max and a Max below Initial. Max 0 means no
 // cap. prev is the delay actually waited before, which may be a server's
 // Retry-After rather than an earlier draw.

@@ -7,8 +7,8 @@ import (
 	"github.com/rebound-go/rebound/backoff"
 )
 
-// The schedule of nanogit's default retrier, with the random draw pinned so
-// the output is exact. In use the retry loop draws u for every delay.
+// 100 ms doubling to 5 s with equal jitter, the random draw pinned so the
+// output is exact. In use the retry loop draws u for every delay.
 func ExampleExponential() {
 	s := backoff.Exponential{Initial: 100 * time.Millisecond, Max: 5 * time.Second, Multiplier: 2, Jitter: backoff.Equal}
 	var prev time.Duration
@@ -24,4 +24,13 @@ func ExampleExponential() {
 	// 5 1.2s
 	// 6 2.4s
 	// 7 3.75s
+}
+
+// Validate names the field that makes a schedule senseless.
+func ExampleValidate() {
+	fmt.Println(backoff.Validate(backoff.Exponential{Initial: 100 * time.Millisecond, Max: 5 * time.Second}))
+	fmt.Println(backoff.Validate(backoff.Exponential{Max: 5 * time.Second}))
+	// Output:
+	// <nil>
+	// backoff: Exponential Initial is 0, so no retry would wait; set it (100ms is common) or use Constant{} to mean no wait
 }

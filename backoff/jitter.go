@@ -7,7 +7,7 @@ import (
 )
 
 // Jitter spreads a delay so that callers who failed together do not retry
-// together. Its zero value is no jitter. Apply is a pure function of the
+// together. Its zero value, Jitter{}, is no jitter: the delay as it is. Apply is a pure function of the
 // delay and one uniform random number, so a schedule is exact once the
 // number is fixed.
 type Jitter struct {
@@ -25,8 +25,6 @@ const (
 )
 
 var (
-	// None leaves the delay as it is.
-	None = Jitter{}
 	// Full draws the delay uniformly from [0, d) (AWS "full jitter"): the
 	// widest spread, at the price of sometimes retrying almost at once.
 	Full = Jitter{kind: full}
@@ -36,7 +34,7 @@ var (
 
 // Proportional moves the delay by up to ±fraction of itself:
 // Proportional(0.25) draws from [0.75·d, 1.25·d), the classic "±25 %".
-// A fraction outside [0, 1] is reported by Validate.
+// A fraction outside [0, 1] is reported by [Validate].
 func Proportional(fraction float64) Jitter {
 	return Jitter{kind: proportional, fraction: fraction}
 }
@@ -60,8 +58,8 @@ func (j Jitter) Apply(d time.Duration, u float64) time.Duration {
 	return d
 }
 
-// Validate reports a Proportional fraction outside [0, 1].
-func (j Jitter) Validate() error {
+// validate reports a Proportional fraction outside [0, 1].
+func (j Jitter) validate() error {
 	if j.kind == proportional && !(j.fraction >= 0 && j.fraction <= 1) {
 		return fmt.Errorf("backoff: Proportional fraction %v is not in [0, 1]", j.fraction)
 	}

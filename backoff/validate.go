@@ -7,38 +7,57 @@ import (
 	"time"
 )
 
-// Validate reports a negative Interval or an invalid Jitter. A zero
-// Interval is valid: it retries at once.
-func (c Constant) Validate() error {
+// Validate reports a strategy whose schedule cannot be sensible, with an
+// error that names the field and the problem:
+//
+//   - [Constant]: a negative Interval (a zero Interval is valid: it
+//     retries at once);
+//   - [Exponential]: a zero or negative Initial (every retry would go at
+//     once), a negative Max, a Max below Initial, a Multiplier below 1,
+//     NaN or infinite;
+//   - [Decorrelated]: a zero or negative Initial, a negative Max, a Max
+//     below Initial;
+//   - any of them: a [Proportional] jitter outside [0, 1].
+//
+// Pointers to these types are checked as the values. A Strategy of
+// another package is checked by its own Validate() error method when it
+// has one; otherwise, and for nil, Validate returns nil. A strategy that
+// fails Validate still never returns a negative delay. rebound's Policy
+// calls Validate when a Transport, Runner or Retry takes it.
+func Validate(s Strategy) error {
+	switch s := s.(type) {
+	case Constant:
+		return s.validate()
+	case *Constant:
+		if s != nil {
+			return s.validate()
+		}
+	case Exponential:
+		return s.validate()
+	case *Exponential:
+		if s != nil {
+			return s.validate()
+		}
+	case Decorrelated:
+		return s.validate()
+	case *Decorrelated:
+		if s != nil {
+			return s.validate()
+		}
+	case interface{ Validate() error }:
+		return s.Validate()
+	}
+	return nil
+}
+
+func (c Constant) validate() error {
 	if c.Interval < 0 {
 		return negative("Constant Interval", c.Interval)
 	}
-	return c.Jitter.Validate()
+	return c.Jitter.validate()
 }
 
-// Validate reports a negative field, Initial and Step both 0 (no retry
-// would ever wait), a Max below the first delay, or an invalid Jitter.
-func (l Linear) Validate() error {
-	switch {
-	case l.Initial < 0:
-		return negative("Linear Initial", l.Initial)
-	case l.Step < 0:
-		return negative("Linear Step", l.Step)
-	case l.Max < 0:
-		return negative("Linear Max", l.Max)
-	case l.Initial == 0 && l.Step == 0:
-		return errors.New("backoff: Linear Initial and Step are both 0, so no retry would wait; set Step (or use Constant{} to mean no wait)")
-	}
-	if err := capBelow("Linear", l.Max, l.first()); err != nil {
-		return err
-	}
-	return l.Jitter.Validate()
-}
-
-// Validate reports a zero or negative Initial (every retry would go at
-// once), a negative Max, a Max below Initial, a Multiplier below 1, NaN or
-// infinite, or an invalid Jitter.
-func (e Exponential) Validate() error {
+func (e Exponential) validate() error {
 	switch {
 	case e.Initial < 0:
 		return negative("Exponential Initial", e.Initial)
@@ -53,12 +72,10 @@ func (e Exponential) Validate() error {
 	if e.Multiplier != 0 && !(e.Multiplier >= 1 && !math.IsInf(e.Multiplier, 0)) {
 		return fmt.Errorf("backoff: Exponential Multiplier %v must be at least 1 and finite", e.Multiplier)
 	}
-	return e.Jitter.Validate()
+	return e.Jitter.validate()
 }
 
-// Validate reports a zero or negative Initial (no retry would wait), a
-// negative Max, or a Max below Initial.
-func (d Decorrelated) Validate() error {
+func (d Decorrelated) validate() error {
 	switch {
 	case d.Initial < 0:
 		return negative("Decorrelated Initial", d.Initial)

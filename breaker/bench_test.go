@@ -67,15 +67,3 @@ func BenchmarkAllowOpen(b *testing.B) {
 		})
 	})
 }
-
-func BenchmarkExecute(b *testing.B) {
-	br, err := New(Settings{ConsecutiveFailures: 5})
-	if err != nil {
-		b.Fatal(err)
-	}
-	fn := func() (int, error) { return 1, nil }
-	b.ReportAllocs()
-	for b.Loop() {
-		_, _ = Execute(br, fn)
-	}
-}

@@ -8,8 +8,8 @@ import (
 	"time"
 )
 
-// ErrCircuitOpen is returned by [Breaker.Allow], [Breaker.Wait] and
-// [Execute] when the breaker rejects a call: it is open, or half-open with
+// ErrCircuitOpen is returned by [Breaker.Allow] and [Breaker.Wait] when
+// the breaker rejects a call: it is open, or half-open with
 // every probe slot taken. The call was not made. Retry loops should not
 // retry it. Wait may wrap it together with a context's error; test for it
 // with errors.Is.
@@ -29,7 +29,7 @@ type Ticket struct {
 // one with [New]. A Breaker is safe for concurrent use by any number of
 // goroutines.
 //
-// While open, a Breaker holds one timer, made with [Clock.AfterFunc], that
+// While open, a Breaker holds one timer (time.AfterFunc) that
 // moves it to half-open. With ride-out on, each call waiting in Wait may
 // hold one more, and a closed breaker that releases waiting calls one for
 // its ramp; each ends with the wait or the ramp. Otherwise it holds none,
@@ -89,9 +89,6 @@ func newBreaker(name string, c *config) *Breaker {
 	b.stateGen.Store(b.gen<<stateBits | uint64(Closed))
 	return b
 }
-
-// Name returns the breaker's name: Settings.Name, or its key in a Set.
-func (b *Breaker) Name() string { return b.name }
 
 // State returns the breaker's current state.
 func (b *Breaker) State() State {

@@ -70,7 +70,7 @@ func runSteps(t *testing.T, s Settings, steps []step) []string {
 		changes = append(changes, from.String()+"→"+to.String())
 	}
 	clock := newFakeClock()
-	s.Clock = clock
+	s.clock = clock
 	b, err := New(s)
 	if err != nil {
 		t.Fatal(err)
@@ -442,7 +442,7 @@ func TestTransitions(t *testing.T) {
 
 func TestClockGoingBackwardsStandsStill(t *testing.T) {
 	clock := newFakeClock()
-	b, err := New(Settings{SlowCallDuration: time.Second, WindowSize: 10, MinimumCalls: 10, Clock: clock})
+	b, err := New(Settings{SlowCallDuration: time.Second, WindowSize: 10, MinimumCalls: 10, clock: clock})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -2,11 +2,13 @@ package breaker
 
 import "time"
 
-// Clock is the source of time of a [Breaker]. Tests supply a fake one; the
-// default reads the system clock. A Clock must be safe for concurrent use.
+// clock is the source of time of a [Breaker]: the system clock, or a fake
+// one that a test of this package puts in Settings.clock (code outside it
+// runs a breaker in fake time with testing/synctest). A clock must be safe
+// for concurrent use.
 // The breaker may call its methods while holding its own lock, so they
 // must not call the breaker.
-type Clock interface {
+type clock interface {
 	// Now returns the current time. The breaker only measures time
 	// between values Now returned, so it need not be the wall clock; if
 	// Now goes backwards, the breaker sees time stand still.
@@ -20,7 +22,7 @@ type Clock interface {
 	AfterFunc(d time.Duration, f func()) (stop func() bool)
 }
 
-// systemClock is the default Clock: time.Now and time.AfterFunc.
+// systemClock is the default clock: time.Now and time.AfterFunc.
 type systemClock struct{}
 
 func (systemClock) Now() time.Time { return time.Now() }

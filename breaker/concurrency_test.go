@@ -47,19 +47,19 @@ func TestConcurrentUse(t *testing.T) {
 			wg.Go(func() {
 				r := rand.New(rand.NewPCG(uint64(g), 1))
 				for time.Since(epoch) < 20*time.Second {
-					_, err := Execute(b, func() (int, error) {
+					err := callOnce(b, func() error {
 						latency, failures := 20, 50 // ms, per 1000
 						if time.Since(epoch)%(3*time.Second) >= 2*time.Second {
 							latency, failures = 150, 500
 						}
 						time.Sleep(time.Duration(r.IntN(latency)) * time.Millisecond) // fake clock (synctest): the call's latency
 						if r.IntN(1000) < failures {
-							return 0, errDown
+							return errDown
 						}
-						return 1, nil
+						return nil
 					})
 					if err != nil && !errors.Is(err, errDown) && !errors.Is(err, ErrCircuitOpen) {
-						t.Errorf("Execute: %v", err)
+						t.Errorf("call: %v", err)
 					}
 					if c := b.Counts(); c.Calls < 0 || c.Failures < 0 || c.SlowCalls < 0 || c.SlowInFlight < 0 {
 						t.Errorf("counts %+v", c)
@@ -189,4 +189,20 @@ func TestConcurrentWaits(t *testing.T) {
 			t.Errorf("with no call left: %+v, %d probes", b.waiters, b.probes)
 		}
 	})
+}
+
+// callOnce makes one call through b, as a caller of Allow and Done does: a
+// nil error is a Success, any other a Failure.
+func callOnce(b *Breaker, fn func() error) error {
+	t, err := b.Allow()
+	if err != nil {
+		return err
+	}
+	err = fn()
+	o := Success
+	if err != nil {
+		o = Failure
+	}
+	b.Done(t, o)
+	return err
 }

@@ -11,7 +11,7 @@ import (
 // probability failRate, and reports whether the breaker tripped.
 func flakyRun(t *testing.T, s Settings, seed uint64, calls int, failRate float64) bool {
 	t.Helper()
-	s.Clock = newFakeClock()
+	s.clock = newFakeClock()
 	b, err := New(s)
 	if err != nil {
 		t.Fatal(err)
@@ -102,7 +102,7 @@ func TestDefaultOpenPeriodGrowsAndResets(t *testing.T) {
 func recoveryRun(t *testing.T, s Settings, seed uint64, failRate float64, together bool) State {
 	t.Helper()
 	clock := newFakeClock()
-	s.Clock = clock
+	s.clock = clock
 	b, err := New(s)
 	if err != nil {
 		t.Fatal(err)

@@ -32,8 +32,8 @@
 // fails some calls at random does not trip it, and one that comes back
 // still failing 15 % of calls closes it at the first half-open.
 //
-// The low-level protocol is [Breaker.Allow], which returns a [Ticket] or
-// ErrCircuitOpen, and [Breaker.Done], which reports the call's [Outcome]:
+// A call asks [Breaker.Allow], which returns a [Ticket] or
+// ErrCircuitOpen, and ends with [Breaker.Done], which reports its [Outcome]:
 // the caller decides what a failure is, and [Ignore] keeps a call out of the
 // statistics altogether (a 404, a cancelled request). The breaker measures
 // slowness itself from the ticket's start time. Every state change starts a
@@ -50,8 +50,9 @@
 // once. A call that cannot be let through in time is refused at once with
 // ErrCircuitOpen, and was never sent, as with Allow.
 //
-// [Execute] wraps Allow and Done around a function. rebound's Transport
-// keeps one breaker per host.
+// rebound's Transport and Runner keep one breaker per host (or per
+// Runner), and package fleet shares a breaker's state with the other
+// processes of a service.
 //
 // Retry loops should wrap the breaker, not the other way round, and treat
 // ErrCircuitOpen as final: the dependency is known to be down, so another

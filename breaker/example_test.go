@@ -25,7 +25,7 @@ func Example_retry() {
 	}
 
 	for attempt := 1; attempt <= 5; attempt++ {
-		price, err := breaker.Execute(b, getPrice)
+		price, err := callPricing(b, getPrice)
 		if err == nil {
 			fmt.Println("price:", price)
 			break
@@ -45,6 +45,21 @@ func Example_retry() {
 	// attempt 4: breaker: circuit open
 	// calls that reached the service: 3
 	// breaker: open
+}
+
+// callPricing makes one call through b: a Failure when get fails.
+func callPricing(b *breaker.Breaker, get func() (float64, error)) (float64, error) {
+	t, err := b.Allow()
+	if err != nil {
+		return 0, err // not sent
+	}
+	price, err := get()
+	if err != nil {
+		b.Done(t, breaker.Failure)
+		return 0, err
+	}
+	b.Done(t, breaker.Success)
+	return price, nil
 }
 
 // Allow and Done let the caller judge each call: here a 404 says nothing

@@ -1,6 +1,19 @@
 package breaker
 
-import "time"
+import (
+	"time"
+
+	"github.com/rebound-go/rebound/internal/fleetlink"
+)
+
+func init() {
+	fleetlink.BreakerOf = func(b any) fleetlink.Breaker { return (*fleetBreaker)(b.(*Breaker)) }
+}
+
+// fleetBreaker is a Breaker as package fleet drives it, through
+// internal/fleetlink (which documents each method): the methods below
+// let the processes of a fleet share one breaker's state.
+type fleetBreaker Breaker
 
 // shared is what a breaker keeps for a fleet of processes that share its
 // state (package fleet): the outcomes since the fleet last took them, and
@@ -34,19 +47,19 @@ func (s *shared) count(o Outcome) bool {
 	return false
 }
 
-// The methods below let the processes of a fleet share one breaker's state
-// (package fleet syncs them in the background): the outcomes each process
-// saw, an open period that one process's breaker started, and a single
-// fleet-wide probe lease in half-open. A breaker that no fleet drives never
-// needs them. Each is safe for concurrent use and does not allocate,
-// unless it changes the state.
+// The methods below are those of fleetlink.Breaker: the outcomes each
+// process saw, an open period that one process's breaker started, and a
+// single fleet-wide probe lease in half-open. A breaker that no fleet
+// drives never needs them. Each is safe for concurrent use and does not
+// allocate, unless it changes the state.
 
 // TakeCounts returns how many calls of the current generation were
 // reported to Done as a Success or a Failure since the previous
 // TakeCounts (or since New), and how many of those failed, and starts
 // counting again from zero. Ignored calls and calls from an earlier
 // generation are not counted.
-func (b *Breaker) TakeCounts() (calls, failures int) {
+func (fb *fleetBreaker) TakeCounts() (calls, failures int) {
+	b := (*Breaker)(fb)
 	b.mu.Lock()
 	calls, failures = b.shared.calls, b.shared.failures
 	b.shared.calls, b.shared.failures, b.shared.sounded = 0, 0, false
@@ -61,7 +74,8 @@ func (b *Breaker) TakeCounts() (calls, failures int) {
 // fail. f is called after the breaker's lock is released, on the goroutine
 // that called Done, and must return at once. n of zero or less turns the
 // alarm off.
-func (b *Breaker) SetFailureAlarm(n int, rate float64, f func()) {
+func (fb *fleetBreaker) SetFailureAlarm(n int, rate float64, f func()) {
+	b := (*Breaker)(fb)
 	b.mu.Lock()
 	b.shared.alarmAt, b.shared.alarmRate, b.shared.alarm = n, rate, f
 	if f == nil {
@@ -71,9 +85,10 @@ func (b *Breaker) SetFailureAlarm(n int, rate float64, f func()) {
 }
 
 // OpenRemaining returns how long the breaker stays open from now, by its
-// Clock: zero unless it is open. The breaker moves to half-open once it
+// clock: zero unless it is open. The breaker moves to half-open once it
 // has passed (later, by the time its timer takes to fire).
-func (b *Breaker) OpenRemaining() time.Duration {
+func (fb *fleetBreaker) OpenRemaining() time.Duration {
+	b := (*Breaker)(fb)
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if b.state != Open {
@@ -91,7 +106,8 @@ func (b *Breaker) OpenRemaining() time.Duration {
 //
 // A fleet calls it when a breaker elsewhere tripped: a breaker open
 // anywhere is open everywhere.
-func (b *Breaker) HoldOpen(d time.Duration) {
+func (fb *fleetBreaker) HoldOpen(d time.Duration) {
+	b := (*Breaker)(fb)
 	if d <= 0 {
 		return
 	}
@@ -120,7 +136,8 @@ func (b *Breaker) HoldOpen(d time.Duration) {
 // is taken) until GateProbes(false): in a fleet, only the process that
 // holds the fleet-wide probe lease probes. Probes already in flight are
 // not affected. A new breaker is not gated.
-func (b *Breaker) GateProbes(gated bool) {
+func (fb *fleetBreaker) GateProbes(gated bool) {
+	b := (*Breaker)(fb)
 	b.mu.Lock()
 	was := b.shared.gated
 	b.shared.gated = gated
@@ -134,7 +151,8 @@ func (b *Breaker) GateProbes(gated bool) {
 // probes had closed it (a new generation; waiting calls are released over
 // Settings.RampUp): in a fleet, another process's probes found the
 // dependency back. A closed breaker is left as it is.
-func (b *Breaker) Reset() {
+func (fb *fleetBreaker) Reset() {
+	b := (*Breaker)(fb)
 	b.mu.Lock()
 	if b.state != Closed {
 		b.close(b.now())

@@ -6,11 +6,13 @@ import (
 	"runtime"
 	"testing"
 	"time"
+
+	"github.com/rebound-go/rebound/internal/fleetlink"
 )
 
 func newFleetBreaker(t *testing.T, clock *fakeClock, s Settings) *Breaker {
 	t.Helper()
-	s.Clock = clock
+	s.clock = clock
 	b, err := New(s)
 	if err != nil {
 		t.Fatal(err)
@@ -28,10 +30,10 @@ func TestTakeCounts(t *testing.T) {
 		b.Done(tk, o)
 	}
 	b.Done(Ticket{}, Failure) // an earlier generation's: not counted
-	if c, f := b.TakeCounts(); c != 4 || f != 2 {
+	if c, f := fleetOf(b).TakeCounts(); c != 4 || f != 2 {
 		t.Fatalf("TakeCounts = %d, %d; want 4, 2", c, f)
 	}
-	if c, f := b.TakeCounts(); c != 0 || f != 0 {
+	if c, f := fleetOf(b).TakeCounts(); c != 0 || f != 0 {
 		t.Fatalf("second TakeCounts = %d, %d; want 0, 0", c, f)
 	}
 }
@@ -61,12 +63,12 @@ func TestHoldOpen(t *testing.T) {
 				tk, _ := b.Allow()
 				b.Done(tk, Failure)
 			}
-			b.HoldOpen(tt.hold)
+			fleetOf(b).HoldOpen(tt.hold)
 			clock.advance(tt.after)
 			if got := b.State(); got != tt.want {
 				t.Fatalf("state %v, want %v", got, tt.want)
 			}
-			if got := b.OpenRemaining(); got != tt.left {
+			if got := fleetOf(b).OpenRemaining(); got != tt.left {
 				t.Fatalf("OpenRemaining %v, want %v", got, tt.left)
 			}
 		})
@@ -83,24 +85,24 @@ func TestHoldOpenFromHalfOpen(t *testing.T) {
 	if err != nil || b.State() != HalfOpen {
 		t.Fatalf("probe: %v in %v", err, b.State())
 	}
-	b.HoldOpen(2 * time.Second) // another process's probe failed
-	b.Done(probe, Success)      // an earlier generation's: ignored
-	if b.State() != Open || b.OpenRemaining() != 2*time.Second {
-		t.Fatalf("state %v with %v left, want open with 2s", b.State(), b.OpenRemaining())
+	fleetOf(b).HoldOpen(2 * time.Second) // another process's probe failed
+	b.Done(probe, Success)               // an earlier generation's: ignored
+	if b.State() != Open || fleetOf(b).OpenRemaining() != 2*time.Second {
+		t.Fatalf("state %v with %v left, want open with 2s", b.State(), fleetOf(b).OpenRemaining())
 	}
 }
 
 func TestGateProbes(t *testing.T) {
 	clock := newFakeClock()
 	b := newFleetBreaker(t, clock, Settings{ConsecutiveFailures: 1, OpenTimeout: time.Second})
-	b.GateProbes(true)
+	fleetOf(b).GateProbes(true)
 	tk, _ := b.Allow()
 	b.Done(tk, Failure)
 	clock.advance(time.Second)
 	if _, err := b.Allow(); !errors.Is(err, ErrCircuitOpen) || b.State() != HalfOpen {
 		t.Fatalf("gated half-open: %v in %v, want ErrCircuitOpen in half-open", err, b.State())
 	}
-	b.GateProbes(false) // this process holds the lease
+	fleetOf(b).GateProbes(false) // this process holds the lease
 	probe, err := b.Allow()
 	if err != nil {
 		t.Fatalf("ungated half-open refused the probe: %v", err)
@@ -117,7 +119,7 @@ func TestGateProbes(t *testing.T) {
 func TestGateProbesReleasesAWaiter(t *testing.T) {
 	clock := newFakeClock()
 	b := newFleetBreaker(t, clock, Settings{ConsecutiveFailures: 1, OpenTimeout: time.Second, MaxWaiting: 1, MaxWait: time.Hour})
-	b.GateProbes(true)
+	fleetOf(b).GateProbes(true)
 	tk, _ := b.Allow()
 	b.Done(tk, Failure)
 	got := make(chan error, 1)
@@ -135,7 +137,7 @@ func TestGateProbesReleasesAWaiter(t *testing.T) {
 	if b.State() != HalfOpen || b.Counts().Waiting != 1 {
 		t.Fatalf("gated: %v with %d waiting, want half-open with 1", b.State(), b.Counts().Waiting)
 	}
-	b.GateProbes(false)
+	fleetOf(b).GateProbes(false)
 	if err := <-got; err != nil {
 		t.Fatalf("waiter: %v", err)
 	}
@@ -147,7 +149,7 @@ func TestGateProbesReleasesAWaiter(t *testing.T) {
 func TestReset(t *testing.T) {
 	clock := newFakeClock()
 	b := newFleetBreaker(t, clock, Settings{ConsecutiveFailures: 2, OpenTimeout: time.Second})
-	b.Reset() // closed: nothing
+	fleetOf(b).Reset() // closed: nothing
 	for range 2 {
 		tk, _ := b.Allow()
 		b.Done(tk, Failure)
@@ -155,7 +157,7 @@ func TestReset(t *testing.T) {
 	if b.State() != Open {
 		t.Fatalf("state %v, want open", b.State())
 	}
-	b.Reset()
+	fleetOf(b).Reset()
 	if b.State() != Closed || b.Counts().ConsecutiveFailures != 0 {
 		t.Fatalf("after Reset: %v, %+v", b.State(), b.Counts())
 	}
@@ -170,11 +172,11 @@ func TestFleetMethodsDoNotAllocate(t *testing.T) {
 	if n := testing.AllocsPerRun(100, func() {
 		tk, _ := b.Allow()
 		b.Done(tk, Success)
-		b.TakeCounts()
-		b.SetFailureAlarm(100, 0.5, func() {})
-		b.GateProbes(true)
-		b.GateProbes(false)
-		_ = b.OpenRemaining()
+		fleetOf(b).TakeCounts()
+		fleetOf(b).SetFailureAlarm(100, 0.5, func() {})
+		fleetOf(b).GateProbes(true)
+		fleetOf(b).GateProbes(false)
+		_ = fleetOf(b).OpenRemaining()
 	}); n != 0 {
 		t.Fatalf("%v allocations, want 0", n)
 	}
@@ -183,7 +185,7 @@ func TestFleetMethodsDoNotAllocate(t *testing.T) {
 func TestFailureAlarm(t *testing.T) {
 	b := newFleetBreaker(t, newFakeClock(), Settings{})
 	rang := 0
-	b.SetFailureAlarm(3, 0.5, func() { rang++ })
+	fleetOf(b).SetFailureAlarm(3, 0.5, func() { rang++ })
 	report := func(outcomes ...Outcome) {
 		for _, o := range outcomes {
 			tk, _ := b.Allow()
@@ -198,20 +200,23 @@ func TestFailureAlarm(t *testing.T) {
 	if rang != 1 {
 		t.Fatalf("rang %d times before TakeCounts, want once", rang)
 	}
-	b.TakeCounts()
+	fleetOf(b).TakeCounts()
 	report(Success, Success, Success, Failure, Failure, Failure, Success) // 3 of 6 when the third failure comes
 	if rang != 2 {
 		t.Fatalf("rang %d times, want 2", rang)
 	}
-	b.TakeCounts()
+	fleetOf(b).TakeCounts()
 	report(Success, Success, Success, Success, Failure, Failure, Failure) // 3 of 7: under the rate
 	if rang != 2 {
 		t.Fatalf("rang at 3 failures of 7 with a rate of 0.5")
 	}
-	b.SetFailureAlarm(0, 0, nil)
-	b.TakeCounts()
+	fleetOf(b).SetFailureAlarm(0, 0, nil)
+	fleetOf(b).TakeCounts()
 	report(Failure, Failure, Failure)
 	if rang != 2 {
 		t.Fatal("rang while off")
 	}
 }
+
+// fleetOf is b as package fleet drives it.
+func fleetOf(b *Breaker) fleetlink.Breaker { return fleetlink.BreakerOf(b) }

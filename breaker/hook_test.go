@@ -127,7 +127,7 @@ func TestHookPanicLeavesBreakerWorking(t *testing.T) {
 	clock := newFakeClock()
 	var changes []string
 	b, err := New(Settings{
-		ConsecutiveFailures: 1, Clock: clock,
+		ConsecutiveFailures: 1, clock: clock,
 		OnStateChange: func(_ string, from, to State) {
 			changes = append(changes, from.String()+"→"+to.String())
 			if len(changes) == 1 {
@@ -160,7 +160,7 @@ func TestHookPanicLeavesBreakerWorking(t *testing.T) {
 
 func TestHalfOpenProbeBoundUnderConcurrency(t *testing.T) {
 	clock := newFakeClock()
-	b, err := New(Settings{ConsecutiveFailures: 1, HalfOpenProbes: 3, Clock: clock})
+	b, err := New(Settings{ConsecutiveFailures: 1, HalfOpenProbes: 3, clock: clock})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -196,7 +196,7 @@ func TestHalfOpenProbeBoundUnderConcurrency(t *testing.T) {
 }
 
 func TestDoneIgnoresZeroTicket(t *testing.T) {
-	b, err := New(Settings{ConsecutiveFailures: 1, Clock: newFakeClock()})
+	b, err := New(Settings{ConsecutiveFailures: 1, clock: newFakeClock()})
 	if err != nil {
 		t.Fatal(err)
 	}

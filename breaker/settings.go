@@ -1,14 +1,12 @@
 package breaker
 
 import (
-	"context"
-	"errors"
 	"fmt"
 	"math"
 	"time"
 )
 
-// Settings configures a [Breaker] or a [Set]. It is a plain value: the zero
+// Settings configures a [Breaker]. It is a plain value: the zero
 // value of every field is a documented default, so Settings{} makes a
 // breaker that opens when at least half of the last 100 calls failed, stays
 // open 5 seconds at first and twice as long on each reopening up to a
@@ -35,7 +33,7 @@ import (
 // Ride-out, off by default, is set by MaxWaiting, MaxWait and RampUp; see
 // [Breaker.Wait].
 //
-// New and NewSet copy the Settings, so changing them later has no effect.
+// New copies the Settings, so changing them later has no effect.
 // The functions in it are called from many goroutines and must be safe for
 // concurrent use.
 type Settings struct {
@@ -158,13 +156,9 @@ type Settings struct {
 	// it delays that goroutine.
 	OnStateChange func(name string, from, to State)
 
-	// Classify gives the Outcome of a call made through Execute from the
-	// error it returned. Nil means: a nil error is a Success, an error
-	// that wraps context.Canceled is Ignored, and any other is a Failure.
-	Classify func(err error) Outcome
-
-	// Clock is the source of time. Nil means the system clock.
-	Clock Clock
+	// clock is the source of time, for this package's tests; nil means
+	// the system clock.
+	clock clock
 }
 
 // Defaults of Settings.
@@ -202,8 +196,7 @@ type config struct {
 	maxWait        time.Duration
 	rampUp         time.Duration
 	onStateChange  func(name string, from, to State)
-	classify       func(error) Outcome
-	clock          Clock
+	clock          clock
 }
 
 // needsWindow reports whether a rate rule is on.
@@ -232,8 +225,7 @@ func (s *Settings) config() (config, error) {
 		maxWait:        s.MaxWait,
 		rampUp:         s.RampUp,
 		onStateChange:  s.OnStateChange,
-		classify:       s.Classify,
-		clock:          s.Clock,
+		clock:          s.clock,
 	}
 	if err := c.checkRules(); err != nil {
 		return c, err
@@ -249,9 +241,6 @@ func (s *Settings) config() (config, error) {
 	}
 	if err := c.checkWait(); err != nil {
 		return c, err
-	}
-	if c.classify == nil {
-		c.classify = classify
 	}
 	if c.clock == nil {
 		c.clock = systemClock{}
@@ -416,15 +405,4 @@ func (c *config) checkWindow() error {
 		return fmt.Errorf("breaker: MinimumCalls %d is more than WindowSize %d: the rate rules could never trip", c.minCalls, c.windowSize)
 	}
 	return nil
-}
-
-// classify is the default Settings.Classify.
-func classify(err error) Outcome {
-	switch {
-	case err == nil:
-		return Success
-	case errors.Is(err, context.Canceled):
-		return Ignore
-	}
-	return Failure
 }

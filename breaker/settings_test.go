@@ -1,8 +1,6 @@
 package breaker
 
 import (
-	"context"
-	"errors"
 	"fmt"
 	"math"
 	"reflect"
@@ -117,34 +115,13 @@ func TestSettingsDefaults(t *testing.T) {
 			if _, ok := got.clock.(systemClock); !ok {
 				t.Errorf("clock %T, want systemClock", got.clock)
 			}
-			if got.classify == nil {
-				t.Error("no classify")
-			}
-			got.clock, got.classify = nil, nil
+			got.clock = nil
 			want := base
 			tt.want(&want)
 			if !reflect.DeepEqual(got, want) { // funcs are nil
 				t.Errorf("config\n got %+v\nwant %+v", got, want)
 			}
 		})
-	}
-}
-
-func TestDefaultClassify(t *testing.T) {
-	tests := []struct {
-		err  error
-		want Outcome
-	}{
-		{nil, Success},
-		{errors.New("503"), Failure},
-		{context.DeadlineExceeded, Failure},
-		{context.Canceled, Ignore},
-		{fmt.Errorf("get: %w", context.Canceled), Ignore},
-	}
-	for _, tt := range tests {
-		if got := classify(tt.err); got != tt.want {
-			t.Errorf("classify(%v) = %v, want %v", tt.err, got, tt.want)
-		}
 	}
 }
 

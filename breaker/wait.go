@@ -35,7 +35,7 @@ import (
 // Settings.MaxWait would end before the open period does (at once, and
 // again at each reopening, rather than after a wait in vain), or when it
 // has waited MaxWait. The deadline is measured by the system clock, as
-// the context measures it; the rest by the breaker's Clock. When ctx is
+// the context measures it; the rest by the breaker's clock. When ctx is
 // done first, Wait returns at once with an error that wraps both
 // ErrCircuitOpen and ctx.Err(), so that errors.Is finds either.
 //
@@ -44,7 +44,7 @@ import (
 // release (a Ticket) or the refusal.
 //
 // Wait does not allocate when it returns at once with a Ticket. A waiting
-// call costs no goroutine but the caller's, and one timer of the Clock
+// call costs no goroutine but the caller's, and one timer of the clock
 // while MaxWait is shorter than the time left to ctx's deadline; neither
 // outlives the call. Wait is safe for concurrent use.
 func (b *Breaker) Wait(ctx context.Context) (Ticket, error) {

@@ -344,7 +344,7 @@ func (c *flipContext) Err() error {
 func TestWaitGivesBackASlotItCannotUse(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		clock := newFakeClock()
-		b, err := New(Settings{ConsecutiveFailures: 1, Clock: clock, MaxWaiting: 1})
+		b, err := New(Settings{ConsecutiveFailures: 1, clock: clock, MaxWaiting: 1})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -378,7 +378,7 @@ func TestWaitGivesBackASlotItCannotUse(t *testing.T) {
 func TestWaitLeavesNoTimer(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		clock := newFakeClock()
-		b, err := New(Settings{ConsecutiveFailures: 1, Clock: clock, MaxWaiting: 4, RampUp: time.Second, MaxWait: time.Minute})
+		b, err := New(Settings{ConsecutiveFailures: 1, clock: clock, MaxWaiting: 4, RampUp: time.Second, MaxWait: time.Minute})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -423,7 +423,7 @@ func TestWaitLeavesNoTimer(t *testing.T) {
 // The parts of Wait that races reach: the breaker lets the call through
 // between Allow and the queue; and the arithmetic at the ends of its range.
 func TestWaitEdges(t *testing.T) {
-	b, err := New(Settings{ConsecutiveFailures: 1, Clock: newFakeClock(), MaxWaiting: 1})
+	b, err := New(Settings{ConsecutiveFailures: 1, clock: newFakeClock(), MaxWaiting: 1})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -2,11 +2,25 @@ package budget
 
 import (
 	"fmt"
-	"github.com/rebound-go/rebound/internal/window"
 	"math"
 	"sync"
 	"time"
+
+	"github.com/rebound-go/rebound/internal/fleetlink"
+	"github.com/rebound-go/rebound/internal/window"
 )
+
+func init() {
+	fleetlink.BudgetShare = func(b any) (float64, bool) {
+		a, ok := b.(*Adaptive)
+		if !ok {
+			return 0, false
+		}
+		a.mu.Lock()
+		defer a.mu.Unlock()
+		return a.share(), true
+	}
+}
 
 // Defaults of [AdaptiveSettings]; the package documentation explains them.
 const (
@@ -69,9 +83,9 @@ type AdaptiveSettings struct {
 }
 
 // Adaptive is a retry budget whose share of traffic follows how often
-// recent retries succeeded. It is a token bucket: every call pays in
-// Share() tokens, every retry or hedge takes one, and the bucket holds at
-// most Burst. Share is the decayed rate of retry success, kept between
+// recent retries succeeded. It is a token bucket: every call pays in its
+// share of a token, every retry or hedge takes one, and the bucket holds at
+// most Burst. The share is the decayed rate of retry success, kept between
 // Floor and Ceiling. Until enough retries have been seen, the rate of
 // first-attempt success stands in for it (with failures independent, a
 // retry succeeds as often as any attempt), so a server that is down keeps
@@ -188,22 +202,17 @@ func (a *Adaptive) Done(retry, ok bool) {
 	a.mu.Unlock()
 }
 
-// Share returns the share of calls that may be retried now: the decayed
-// rate of retry success, between Floor and Ceiling.
-func (a *Adaptive) Share() float64 {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	return a.share()
-}
-
-// Tokens returns the tokens available now, for metrics. It is negative
-// while retries granted from the reserve are owed.
+// Tokens returns the tokens available now, in retries, for metrics (a
+// Transport's HostState.BudgetTokens reads it). It is negative while
+// retries granted from the reserve are owed.
 func (a *Adaptive) Tokens() float64 {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	return float64(a.balance) / micro
 }
 
+// share returns the share of calls that may be retried now: the decayed
+// rate of retry success, between Floor and Ceiling. a.mu is held.
 func (a *Adaptive) share() float64 {
 	est := a.success
 	if warm := a.seen * a.alpha; warm < 1 {

@@ -7,8 +7,9 @@ import "errors"
 // every retry or hedge; when Allow says no, the loop gives up and returns
 // the last result.
 //
-// [Percent], [TokenBucket] and [Adaptive] implement it, and so may any
-// type of the caller's. Implementations must be safe for concurrent use
+// [Adaptive] implements it, and so may any type of the caller's (a
+// Tokens() float64 method, if it has one, is reported as rebound's
+// HostState.BudgetTokens). Implementations must be safe for concurrent use
 // and should not allocate.
 type Budget interface {
 	// Allow reports whether one more attempt (a retry or a hedge) may be

@@ -4,19 +4,21 @@
 //
 // A retry loop talks to a [Budget] in two calls: Done after every attempt
 // the server answered, and Allow before every retry or hedge; when Allow
-// says no, the loop returns the last result. A budget is meant to be shared by every call to one
-// destination (one per host), and all three kinds here are safe for
-// concurrent use and do not allocate:
+// says no, the loop returns the last result. A budget is meant to be
+// shared by every call to one destination (one per host).
 //
-//   - [Percent], Finagle's RetryBudget (Envoy's retry budget is the same
-//     idea over active requests): retries may be at most a fixed Ratio of
-//     the calls of a sliding window, plus MinPerSecond. Defaults are
-//     Finagle's: 20 %, 10 a second, 10 s.
-//   - [TokenBucket], gRPC's retry throttling: a failed attempt takes a
-//     token, a success puts back TokenRatio, and retries stop while half
-//     the bucket or less is left. Defaults: 10 tokens, 0.1 per success.
-//   - [Adaptive], rebound's default: a token bucket into which every call
-//     pays a share that follows how often recent retries succeeded.
+// [Adaptive] is a token bucket into which every call pays a share that
+// follows how often recent retries succeeded; it is safe for concurrent
+// use and does not allocate. It is measured against two budgets with a
+// fixed share, in this package's simulations:
+//
+//   - Finagle's RetryBudget (Envoy's retry budget is the same idea over
+//     active requests): retries may be at most a fixed ratio of the
+//     calls of a sliding window, plus a reserve; by default 20 %, 10 a
+//     second, 10 s.
+//   - gRPC's retry throttling (gRFC A6): a failed attempt takes a token,
+//     a success puts back a tenth of one, and retries stop while half the
+//     bucket or less is left; 10 tokens.
 //
 // # Why adaptive
 //

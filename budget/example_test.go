@@ -45,7 +45,7 @@ func Example() {
 	for range 1000 {
 		_ = call(b, down)
 	}
-	fmt.Printf("down: %d attempts for 1000 calls, share %.2f\n", sent, b.Share())
+	fmt.Printf("down: %d attempts for 1000 calls\n", sent)
 
 	sent = 0
 	rng := rand.New(rand.NewPCG(1, 2))
@@ -65,9 +65,9 @@ func Example() {
 			}
 		}
 	}
-	fmt.Printf("flaky: %d attempts for 1000 calls, %d failed (%d refused a retry while it learned), share %.2f\n",
-		sent, failed, refused, b.Share())
+	fmt.Printf("flaky: %d attempts for 1000 calls, %d failed (%d refused a retry while it learned)\n",
+		sent, failed, refused)
 	// Output:
-	// down: 1100 attempts for 1000 calls, share 0.10
-	// flaky: 1411 attempts for 1000 calls, 16 failed (6 refused a retry while it learned), share 0.50
+	// down: 1100 attempts for 1000 calls
+	// flaky: 1411 attempts for 1000 calls, 16 failed (6 refused a retry while it learned)
 }

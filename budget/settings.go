@@ -9,9 +9,9 @@ import (
 // maxBuckets bounds the memory a window may take: 16 bytes a bucket.
 const maxBuckets = 1000
 
-// micro is the fixed-point scale of shares and tokens in Percent and
-// Adaptive: ten calls at a share of 0.1 pay for exactly one retry, which
-// float64 sums do not promise.
+// micro is the fixed-point scale of shares and tokens: ten calls at a
+// share of 0.1 pay for exactly one retry, which float64 sums do not
+// promise.
 const micro = 1_000_000
 
 // toMicro converts x to millionths, rounding to the nearest.

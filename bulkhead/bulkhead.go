@@ -104,6 +104,3 @@ func (b *Bulkhead) Done() {
 
 // InUse returns the number of slots taken now, for metrics.
 func (b *Bulkhead) InUse() int { return len(b.slots) }
-
-// Cap returns the number of slots.
-func (b *Bulkhead) Cap() int { return cap(b.slots) }

@@ -44,8 +44,14 @@ func TestRejectsAtOnceWhenFull(t *testing.T) {
 
 func TestDefaults(t *testing.T) {
 	b := newBulkhead(t, bulkhead.Settings{})
-	if got := b.Cap(); got != 25 {
-		t.Errorf("Cap %d, want %d", got, 25)
+	ctx := context.Background()
+	for i := range 25 {
+		if err := b.Wait(ctx); err != nil {
+			t.Fatalf("slot %d of the default 25: %v", i+1, err)
+		}
+	}
+	if err := b.Wait(ctx); !errors.Is(err, bulkhead.ErrFull) {
+		t.Errorf("a 26th call: %v, want ErrFull at once (no waiting by default)", err)
 	}
 }
 

@@ -22,7 +22,7 @@ func Example() {
 			fmt.Printf("%s: %v (full: %t)\n", name, err, errors.Is(err, bulkhead.ErrFull))
 			return
 		}
-		fmt.Printf("%s: running, %d of %d slots taken\n", name, b.InUse(), b.Cap())
+		fmt.Printf("%s: running, %d of 2 slots taken\n", name, b.InUse())
 		// The call would run here, and Done when it ends:
 		// defer b.Done()
 	}

@@ -7,7 +7,7 @@
 // Retry-After), added latency, a connection reset, a body cut short, a
 // hang until the client gives up, a body trickled out slowly, or a timed
 // outage in which every request fails. [NewServer] serves a handler on a
-// loopback port and also counts the TCP connections the server accepts,
+// loopback port (or any listener) and also counts the TCP connections the server accepts,
 // so a test can compare what its client saw with what the server did
 // ([Injector.Stats]).
 //
@@ -15,8 +15,9 @@
 //
 // # Scenarios
 //
-// A [Scenario] is a plain struct; [ParseScenario] and [LoadScenario]
-// read the same thing from JSON, with durations as Go duration strings:
+// A [Scenario] is a plain struct; [ParseScenario] (or json.Unmarshal
+// into a Scenario) reads the same thing from JSON, with durations as Go
+// duration strings:
 //
 //	{
 //	  "seed": 42,
@@ -57,12 +58,13 @@
 // # Determinism
 //
 // What a request meets is a pure function of the scenario, a 64-bit key
-// and, for outages only, the time since the injector was created:
-// [Scenario.Plan] is that function. The key is
+// and, for outages only, the time since the injector was created. The key
+// is
 //
-//   - [HeaderKey](id, attempt) when Scenario.IDHeader is set and the
-//     request carries that header; attempt is the value of
-//     Scenario.AttemptHeader, or "" when it is unset or absent;
+//   - a hash (64-bit FNV-1a) of the request's id and attempt when
+//     Scenario.IDHeader is set and the request carries that header;
+//     attempt is the value of Scenario.AttemptHeader, or "" when it is
+//     unset or absent;
 //   - otherwise the request's sequence number at the injector: 0 for the
 //     first request that had no header key, 1 for the next, and so on.
 //

@@ -7,6 +7,7 @@ import (
 	"log"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"syscall"
 	"time"
 
@@ -23,7 +24,7 @@ func Example() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	srv, err := faults.NewServer(in, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	srv, err := faults.NewServer(nil, in, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		fmt.Fprintln(w, "ok")
 	}))
 	if err != nil {
@@ -55,31 +56,45 @@ func Example() {
 	// 10 requests, 3 injected, 7 reached the handler, 1 connection
 }
 
-// A scenario can say in advance what each request will meet.
-func ExampleScenario_Plan() {
+// With IDHeader set, what a request meets depends on the scenario's seed
+// and the request's id alone, not on the order requests arrive in: two
+// clients that send the same ids meet the same faults.
+func Example_requestIDs() {
 	s := faults.Scenario{
-		Seed: 1,
-		Faults: []faults.Fault{
-			{Kind: faults.Status, Rate: 0.2, Status: 429},
-			{Kind: faults.Reset, Rate: 0.2},
-		},
-		Latency: []faults.Latency{{Rate: 0.25, Min: 200 * time.Millisecond}},
+		Seed:     1,
+		IDHeader: "X-Request-Id",
+		Faults:   []faults.Fault{{Kind: faults.Status, Rate: 0.3, Status: 503}},
 	}
-	for seq := range uint64(6) {
-		p := s.Plan(seq, 0)
-		what := "served"
-		if p.Fault != nil {
-			what = p.Fault.Kind.String()
+	ok := okTransport{}
+	for _, order := range [][]int{{1, 2, 3, 4, 5, 6}, {6, 5, 4, 3, 2, 1}} {
+		in, err := faults.New(s)
+		if err != nil {
+			log.Fatal(err)
 		}
-		fmt.Printf("request %d: %s after %v\n", seq, what, p.Delay)
+		rt := in.Transport(ok)
+		status := map[int]int{}
+		for _, id := range order {
+			req, _ := http.NewRequest(http.MethodGet, "http://example.test/", nil)
+			req.Header.Set("X-Request-Id", strconv.Itoa(id))
+			resp, err := rt.RoundTrip(req)
+			if err != nil {
+				log.Fatal(err)
+			}
+			resp.Body.Close()
+			status[id] = resp.StatusCode
+		}
+		fmt.Println(status[1], status[2], status[3], status[4], status[5], status[6])
 	}
 	// Output:
-	// request 0: reset after 200ms
-	// request 1: status after 200ms
-	// request 2: reset after 0s
-	// request 3: reset after 0s
-	// request 4: served after 0s
-	// request 5: served after 200ms
+	// 200 503 200 200 200 200
+	// 200 503 200 200 200 200
+}
+
+// okTransport answers every request 200, without a network.
+type okTransport struct{}
+
+func (okTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	return &http.Response{StatusCode: http.StatusOK, Body: http.NoBody, Request: req}, nil
 }
 
 // Scenarios load from JSON, with durations as Go duration strings, and

@@ -60,11 +60,20 @@ func mustNew(t testing.TB, s faults.Scenario) *faults.Injector {
 	return in
 }
 
+// server is a Server and its Injector, whose Stats it reports.
+type server struct {
+	*faults.Server
+	in *faults.Injector
+}
+
+func (s server) Stats() faults.Stats { return s.in.Stats() }
+
 // loopback starts a Server for s in front of next on a real loopback
 // port and returns it with a client of its own.
-func loopback(t *testing.T, s faults.Scenario, next http.Handler) (*faults.Server, *http.Client) {
+func loopback(t *testing.T, s faults.Scenario, next http.Handler) (server, *http.Client) {
 	t.Helper()
-	srv, err := faults.NewServer(mustNew(t, s), next)
+	in := mustNew(t, s)
+	srv, err := faults.NewServer(nil, in, next)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -73,7 +82,7 @@ func loopback(t *testing.T, s faults.Scenario, next http.Handler) (*faults.Serve
 		tr.CloseIdleConnections()
 		srv.Close()
 	})
-	return srv, &http.Client{Transport: tr}
+	return server{srv, in}, &http.Client{Transport: tr}
 }
 
 // memListener is an in-memory net.Listener whose connections are
@@ -124,16 +133,20 @@ func (memAddr) String() string  { return "mem.test:80" }
 
 // inMemory starts a Server for s in front of next on an in-memory
 // listener; call it inside a synctest bubble.
-func inMemory(t *testing.T, s faults.Scenario, next http.Handler) (*faults.Server, *http.Client) {
+func inMemory(t *testing.T, s faults.Scenario, next http.Handler) (server, *http.Client) {
 	t.Helper()
 	ln := newMemListener()
-	srv := faults.StartServer(ln, mustNew(t, s), next)
+	in := mustNew(t, s)
+	srv, err := faults.NewServer(ln, in, next)
+	if err != nil {
+		t.Fatal(err)
+	}
 	tr := &http.Transport{DialContext: ln.dial}
 	t.Cleanup(func() {
 		tr.CloseIdleConnections()
 		srv.Close()
 	})
-	return srv, &http.Client{Transport: tr}
+	return server{srv, in}, &http.Client{Transport: tr}
 }
 
 // get fetches url with c and reads the whole body.

@@ -56,7 +56,7 @@ func (in *Injector) key(h http.Header) uint64 {
 			if in.attemptKey != "" {
 				attempt = first(h[in.attemptKey])
 			}
-			return HeaderKey(id, attempt)
+			return headerKey(id, attempt)
 		}
 	}
 	return in.seq.Add(1) - 1

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
 )
 
@@ -29,15 +28,6 @@ func ParseScenario(data []byte) (Scenario, error) {
 		return Scenario{}, err
 	}
 	return s, nil
-}
-
-// LoadScenario reads all of r and parses it with ParseScenario.
-func LoadScenario(r io.Reader) (Scenario, error) {
-	data, err := io.ReadAll(r)
-	if err != nil {
-		return Scenario{}, fmt.Errorf("faults: read scenario: %w", err)
-	}
-	return ParseScenario(data)
 }
 
 // MarshalJSON writes s in the format ParseScenario reads, leaving out

@@ -6,7 +6,6 @@ import (
 	"reflect"
 	"strings"
 	"testing"
-	"testing/iotest"
 	"time"
 
 	"github.com/rebound-go/rebound/faults"
@@ -164,17 +163,5 @@ func TestParseScenarioRejects(t *testing.T) {
 				t.Errorf("errors.Is(%v, ErrInvalid) = false", err)
 			}
 		})
-	}
-}
-
-func TestLoadScenario(t *testing.T) {
-	s, err := faults.LoadScenario(strings.NewReader(docScenario))
-	if err != nil || s.Seed != 42 {
-		t.Fatalf("LoadScenario = %+v, %v", s, err)
-	}
-	broken := errors.New("disk on fire")
-	_, err = faults.LoadScenario(iotest.ErrReader(broken))
-	if !errors.Is(err, broken) || errors.Is(err, faults.ErrInvalid) {
-		t.Errorf("LoadScenario of a failing reader = %v, want the read error", err)
 	}
 }

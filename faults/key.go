@@ -1,10 +1,9 @@
 package faults
 
-// HeaderKey returns the schedule key of a request that carries id in
+// headerKey returns the schedule key of a request that carries id in
 // Scenario.IDHeader and attempt in Scenario.AttemptHeader ("" when the
-// header is unset or absent). Pass it to Scenario.Plan to learn in
-// advance what such a request will meet.
-func HeaderKey(id, attempt string) uint64 {
+// header is unset or absent).
+func headerKey(id, attempt string) uint64 {
 	const prime = 1099511628211
 	h := uint64(14695981039346656037) // FNV-1a, 64 bits
 	for i := 0; i < len(id); i++ {

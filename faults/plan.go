@@ -2,8 +2,8 @@ package faults
 
 import "time"
 
-// Plan is what an injector does to one request.
-type Plan struct {
+// plan is what an injector does to one request.
+type plan struct {
 	// Delay is the added latency, spent before anything else.
 	Delay time.Duration
 	// Fault is the fault the request meets, or nil when it is served
@@ -13,14 +13,14 @@ type Plan struct {
 	Outage bool
 }
 
-// Plan returns what a request with the given key meets when it arrives
+// planFor returns what a request with the given key meets when it arrives
 // elapsed after the injector's creation; elapsed matters only for
 // outages. It is the pure function behind every Injector: the same
-// scenario, key and elapsed give the same Plan. For a scenario that does
+// scenario, key and elapsed give the same plan. For a scenario that does
 // not validate, the result is unspecified.
-func (s Scenario) Plan(key uint64, elapsed time.Duration) Plan {
+func (s Scenario) planFor(key uint64, elapsed time.Duration) plan {
 	delay, f, outage := s.decide(key, elapsed)
-	p := Plan{Delay: delay, Outage: outage}
+	p := plan{Delay: delay, Outage: outage}
 	if f != nil {
 		c := *f
 		p.Fault = &c
@@ -28,7 +28,7 @@ func (s Scenario) Plan(key uint64, elapsed time.Duration) Plan {
 	return p
 }
 
-// decide is Plan without the copy; the fault points into s.
+// decide is planFor without the copy; the fault points into s.
 func (s *Scenario) decide(key uint64, elapsed time.Duration) (delay time.Duration, f *Fault, outage bool) {
 	r := newStream(s.Seed, key)
 	u := r.float()

@@ -11,8 +11,8 @@ import (
 // Server is an HTTP server, like httptest.Server, that serves a handler
 // through an Injector and counts the connections it accepts in the
 // injector's Stats, so a test can compare the connections its client
-// opened with those the server saw. Close it when done. A Server is safe
-// for concurrent use.
+// opened with those the server saw. Start one with NewServer and close
+// it when done. A Server is safe for concurrent use.
 type Server struct {
 	// URL is the base URL of the server, such as
 	// "http://127.0.0.1:41234", with no trailing slash.
@@ -24,26 +24,23 @@ type Server struct {
 	once sync.Once
 }
 
-// NewServer starts a Server on a loopback port that serves next through
-// in; a nil in injects nothing and only counts, and a nil next answers
-// every request that gets past the faults with 200 and the body "ok", as
-// the `rebound faults` command does.
-func NewServer(in *Injector, next http.Handler) (*Server, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		var err6 error
-		if ln, err6 = net.Listen("tcp6", "[::1]:0"); err6 != nil {
-			return nil, fmt.Errorf("faults: listen on loopback: %w", err)
+// NewServer starts a Server that serves next through in, on ln, which the
+// Server owns and closes: a fixed address, a TLS or an in-memory listener.
+// A nil ln means a new loopback port (127.0.0.1, or [::1] when IPv4 has
+// none); the error is the failure to listen on it. A nil in injects
+// nothing (the zero Injector); pass new(Injector) to read its counts. A
+// nil next answers every request that gets past the faults with 200 and
+// the body "ok", as the `rebound faults` command does.
+func NewServer(ln net.Listener, in *Injector, next http.Handler) (*Server, error) {
+	if ln == nil {
+		var err error
+		if ln, err = net.Listen("tcp", "127.0.0.1:0"); err != nil {
+			var err6 error
+			if ln, err6 = net.Listen("tcp6", "[::1]:0"); err6 != nil {
+				return nil, fmt.Errorf("faults: listen on loopback: %w", err)
+			}
 		}
 	}
-	return StartServer(ln, in, next), nil
-}
-
-// StartServer serves next through in on ln, which the Server owns and
-// closes; a nil in injects nothing and only counts, and a nil next
-// answers 200 "ok" (see NewServer). Use it for a fixed address or an
-// in-memory listener.
-func StartServer(ln net.Listener, in *Injector, next http.Handler) *Server {
 	if in == nil {
 		in = new(Injector)
 	}
@@ -61,7 +58,7 @@ func StartServer(ln net.Listener, in *Injector, next http.Handler) *Server {
 		ConnState: s.connState,
 	}
 	s.wg.Go(func() { _ = s.srv.Serve(ln) })
-	return s
+	return s, nil
 }
 
 // okHandler answers 200 "ok": a Server's handler when none is given.
@@ -79,9 +76,6 @@ func (s *Server) connState(_ net.Conn, state http.ConnState) {
 		s.wg.Done()
 	}
 }
-
-// Stats returns a snapshot of the injector's counters.
-func (s *Server) Stats() Stats { return s.in.Stats() }
 
 // Close stops the server, drops every connection, hanging ones
 // included, and waits until every handler has returned. A handler that

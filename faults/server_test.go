@@ -146,24 +146,31 @@ func TestServerCountsConnections(t *testing.T) {
 	}
 }
 
+// A Server given no Injector, or the zero one, injects nothing; the zero
+// Injector still counts.
 func TestServerWithoutInjector(t *testing.T) {
 	checkLeaks(t)
-	srv, err := faults.NewServer(nil, &hello{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer srv.Close()
-	tr := &http.Transport{}
-	defer tr.CloseIdleConnections()
-	for range 3 {
-		if _, body, err := get(t.Context(), &http.Client{Transport: tr}, srv.URL); err != nil || body != helloBody {
-			t.Fatalf("got %q, %v", body, err)
+	for _, in := range []*faults.Injector{nil, new(faults.Injector)} {
+		srv, err := faults.NewServer(nil, in, &hello{})
+		if err != nil {
+			t.Fatal(err)
 		}
+		tr := &http.Transport{}
+		for range 3 {
+			if _, body, err := get(t.Context(), &http.Client{Transport: tr}, srv.URL); err != nil || body != helloBody {
+				t.Fatalf("got %q, %v", body, err)
+			}
+		}
+		tr.CloseIdleConnections()
+		srv.Close()
+		if in == nil {
+			continue
+		}
+		if st := in.Stats(); st.Requests != 3 || st.Forwarded != 3 || st.Connections != 1 || st.Responses[200] != 3 {
+			t.Errorf("Stats = %+v", st)
+		}
+		srv.Close() // a second Close is harmless
 	}
-	if st := srv.Stats(); st.Requests != 3 || st.Forwarded != 3 || st.Connections != 1 || st.Responses[200] != 3 {
-		t.Errorf("Stats = %+v", st)
-	}
-	srv.Close() // a second Close is harmless
 }
 
 // A Server given no handler answers 200 "ok" on every path, as the

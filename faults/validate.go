@@ -8,7 +8,8 @@ import (
 )
 
 // ErrInvalid is matched, through errors.Is, by every error that reports
-// a bad scenario, from Validate, New, ParseScenario or LoadScenario.
+// a bad scenario, from Validate, New, ParseScenario or json.Unmarshal
+// into a Scenario.
 var ErrInvalid = errors.New("faults: invalid scenario")
 
 // invalidError reports a bad scenario; it unwraps to the JSON error

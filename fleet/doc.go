@@ -11,20 +11,19 @@
 // applies the View that comes back.
 //
 //   - Breaker: the calls and failures each process saw are counted
-//     fleet-wide in time buckets (see NewRule: the fleet's last
-//     WindowSize calls, or the breaker's WindowDuration), and the fleet's
-//     breaker opens when they trip its failure rate. A process whose own
-//     breaker trips syncs at once, so the fleet's breaker opens with it;
-//     one whose calls fail faster than its share of the rule allows syncs
-//     early (breaker.Breaker.SetFailureAlarm). Every process holds its
-//     breaker open while the fleet's is open (breaker.Breaker.HoldOpen),
-//     so a breaker open anywhere is open everywhere within one interval,
-//     or within a round trip or two when the Store is a Notifier. In
-//     half-open a single process holds the fleet's probe lease and probes
-//     (the others are gated, breaker.Breaker.GateProbes); its verdict
+//     fleet-wide in time buckets (see Rule: the fleet's last WindowSize
+//     calls, or the breaker's WindowDuration), and the fleet's breaker
+//     opens when they trip its failure rate. A process whose own breaker
+//     trips syncs at once, so the fleet's breaker opens with it; one
+//     whose calls fail faster than its share of the rule allows syncs
+//     early. Every process holds its breaker open while the fleet's is
+//     open, so a breaker open anywhere is open everywhere within one
+//     interval, or within a round trip or two when the Store is a
+//     Notifier. In half-open a single process holds the fleet's probe
+//     lease and probes (the others' probes are held back); its verdict
 //     closes or reopens every breaker.
 //   - Retry budget: each process pays its first attempts' share of
-//     retries (budget.Adaptive's Share, or 0.1) into one token bucket for
+//     retries (budget.Adaptive's current share, or 0.1) into one token bucket for
 //     the fleet and leases tokens from it in batches, so retries across the
 //     fleet stay within the budget's share of the fleet's traffic, and an
 //     outage's first burst is one Burst for the fleet, not one per process.

@@ -131,32 +131,27 @@ func (f *Fleet) Close() error {
 	return nil
 }
 
-// Instance returns the name this process goes by in the Store: random, 16
-// hexadecimal digits.
-func (f *Fleet) Instance() string { return f.instance }
-
-// Connected reports whether the latest Sync succeeded: the guards share
-// the fleet's state. While false, every guard is local.
-func (f *Fleet) Connected() bool { return f.connected.Load() }
-
-// Stats are a Fleet's counts since New.
+// Stats are a Fleet's state and counts since New, a plain value.
 type Stats struct {
-	Syncs    int64 // Sync calls: one store round trip each, for every host at once
-	Failures int64 // of which failed
-	Hosts    int   // members now
+	// Connected says the latest Sync succeeded: the guards share the
+	// fleet's state. While false, every guard is local.
+	Connected bool
+	Syncs     int64 // Sync calls: one store round trip each, for every host at once
+	Failures  int64 // of which failed
+	Hosts     int   // members now
 }
 
-// Stats returns the Fleet's counts so far.
+// Stats returns the Fleet's state and counts now.
 func (f *Fleet) Stats() Stats {
 	f.mu.Lock()
 	n := len(f.members)
 	f.mu.Unlock()
-	return Stats{Syncs: f.syncs.Load(), Failures: f.failures.Load(), Hosts: n}
+	return Stats{Connected: f.connected.Load(), Syncs: f.syncs.Load(), Failures: f.failures.Load(), Hosts: n}
 }
 
-// Kick asks for a Sync now rather than at the next interval; a Member
+// poke asks for a Sync now rather than at the next interval; a Member
 // calls it when its breaker trips. It never blocks.
-func (f *Fleet) Kick() {
+func (f *Fleet) poke() {
 	select {
 	case f.kick <- struct{}{}:
 	default:
@@ -207,7 +202,7 @@ func sleep(ctx context.Context, d time.Duration) bool {
 // failure.
 func (f *Fleet) watch(ctx context.Context, n Notifier) {
 	for ctx.Err() == nil {
-		if err := n.Watch(ctx, f.Kick); err != nil && ctx.Err() == nil {
+		if err := n.Watch(ctx, f.poke); err != nil && ctx.Err() == nil {
 			f.onError(err)
 		}
 		t := time.NewTimer(f.s.Interval)

@@ -11,6 +11,7 @@ import (
 
 	"github.com/rebound-go/rebound/breaker"
 	"github.com/rebound-go/rebound/budget"
+	"github.com/rebound-go/rebound/internal/fleetlink"
 	"github.com/rebound-go/rebound/ratelimit"
 )
 
@@ -96,7 +97,7 @@ func TestSettingsValidation(t *testing.T) {
 	}
 }
 
-func TestNewRule(t *testing.T) {
+func TestRule(t *testing.T) {
 	tests := []struct {
 		name string
 		s    breaker.Settings
@@ -112,8 +113,8 @@ func TestNewRule(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := NewRule(tt.s, time.Second); got != tt.want {
-				t.Fatalf("NewRule = %+v, want %+v", got, tt.want)
+			if got := newRule(tt.s, time.Second); got != tt.want {
+				t.Fatalf("newRule = %+v, want %+v", got, tt.want)
 			}
 		})
 	}
@@ -146,8 +147,8 @@ func TestBreakerFollowsTheFleet(t *testing.T) {
 
 		st.set(View{Breaker: BreakerView{OpenFor: 2 * time.Second}}, nil)
 		step()
-		if !f.Connected() || b.State() != breaker.Open || b.OpenRemaining() < time.Second {
-			t.Fatalf("fleet open: connected %v, breaker %v for %v", f.Connected(), b.State(), b.OpenRemaining())
+		if !f.Stats().Connected || b.State() != breaker.Open || fleetlink.BreakerOf(b).OpenRemaining() < time.Second {
+			t.Fatalf("fleet open: connected %v, breaker %v for %v", f.Stats().Connected, b.State(), fleetlink.BreakerOf(b).OpenRemaining())
 		}
 		st.set(View{Breaker: BreakerView{HalfOpen: true}}, nil)
 		time.Sleep(2 * time.Second) // the local period ends: half-open, gated
@@ -227,8 +228,8 @@ func TestFallbackWhenTheStoreFails(t *testing.T) {
 		}
 		st.set(View{}, errors.New("store down"))
 		step()
-		if f.Connected() || len(errs) != 1 || f.Stats().Failures != 1 {
-			t.Fatalf("connected %v, errors %v, stats %+v", f.Connected(), errs, f.Stats())
+		if f.Stats().Connected || len(errs) != 1 || f.Stats().Failures != 1 {
+			t.Fatalf("connected %v, errors %v, stats %+v", f.Stats().Connected, errs, f.Stats())
 		}
 		if !m.Budget().Allow() || inner.allows != 1 {
 			t.Fatal("disconnected: the local budget did not decide")
@@ -262,8 +263,6 @@ func (c *countingBudget) Done(retry, ok bool) {
 	c.dones++
 }
 
-func (c *countingBudget) Share() float64 { return 0.5 }
-
 func TestLeasedBudget(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		st := &fakeStore{}
@@ -282,8 +281,8 @@ func TestLeasedBudget(t *testing.T) {
 		st.set(View{Granted: 2}, nil)
 		step()
 		r, _ := st.last()
-		if r.Budget.Deposit != 5 || r.Budget.Want != 4 || r.Budget.Burst != 50 || !r.Budget.On {
-			t.Fatalf("report %+v, want a deposit of 10 × 0.5, 4 wanted, burst 50", r.Budget)
+		if r.Budget.Deposit != 10*defaultShare || r.Budget.Want != 4 || r.Budget.Burst != 50 || !r.Budget.On {
+			t.Fatalf("report %+v, want a deposit of 10 × %v, 4 wanted, burst 50", r.Budget, defaultShare)
 		}
 		st.set(View{}, nil)
 		if !bud.Allow() || !bud.Allow() || bud.Allow() {
@@ -298,6 +297,31 @@ func TestLeasedBudget(t *testing.T) {
 		}
 		if n := testing.AllocsPerRun(100, func() { bud.Allow(); bud.Done(false, true) }); n != 0 {
 			t.Fatalf("%v allocations per call", n)
+		}
+	})
+}
+
+// TestLeasedBudgetPaysAdaptiveShare: a budget.Adaptive pays its own share
+// of each first attempt into the fleet's bucket, not the default.
+func TestLeasedBudgetPaysAdaptiveShare(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		st := &fakeStore{}
+		f, err := New(Settings{Store: st, Interval: tick})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f.Close()
+		inner, err := budget.NewAdaptive(budget.AdaptiveSettings{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		bud := f.Join("h", Guards{Budget: inner}).Budget()
+		for range 10 {
+			bud.Done(false, true) // ten first attempts that succeed: the share is the ceiling, 0.5
+		}
+		step()
+		if r, _ := st.last(); r.Budget.Deposit != 5 {
+			t.Fatalf("report %+v, want a deposit of 10 × 0.5", r.Budget)
 		}
 	})
 }
@@ -356,13 +380,13 @@ func TestLeaveAndClose(t *testing.T) {
 		}
 		f.Close()
 		f.Close()
-		if f.Connected() {
+		if f.Stats().Connected {
 			t.Fatal("connected after Close")
 		}
 	})
 }
 
-var _ budget.Budget = (*Leased)(nil)
+var _ budget.Budget = (*leased)(nil)
 
 // notifyingStore is a fakeStore that is also a Notifier: notify() makes
 // every Fleet watching it sync.

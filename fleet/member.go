@@ -7,6 +7,7 @@ import (
 
 	"github.com/rebound-go/rebound/breaker"
 	"github.com/rebound-go/rebound/budget"
+	"github.com/rebound-go/rebound/internal/fleetlink"
 	"github.com/rebound-go/rebound/ratelimit"
 )
 
@@ -31,12 +32,13 @@ type Guards struct {
 type Member struct {
 	f      *Fleet
 	key    string
-	brk    *breaker.Breaker
+	brk    *breaker.Breaker // nil: no breaker
+	link   fleetlink.Breaker
 	rule   Rule
-	budget *Leased
-	pacer  *ratelimit.Pacer
+	budget *leased
+	pacer  fleetlink.Pacer // nil: no pacer
 
-	kick   func() // f.Kick, made once
+	kick   func() // f.poke, made once
 	alarmN int    // the breaker's failure alarm, as last set; owned by the loop
 
 	tripped atomic.Bool // the breaker opened by itself since the last report
@@ -49,10 +51,14 @@ type Member struct {
 // until Leave. Several members may share a key (several Transports that
 // call one host): their reports add up.
 func (f *Fleet) Join(key string, g Guards) *Member {
-	m := &Member{f: f, key: key, brk: g.Breaker, pacer: g.Pacer, kick: f.Kick}
+	m := &Member{f: f, key: key, brk: g.Breaker, kick: f.poke}
 	if g.Breaker != nil {
-		m.rule = NewRule(g.BreakerSettings, f.s.Lease)
+		m.link = fleetlink.BreakerOf(g.Breaker)
+		m.rule = newRule(g.BreakerSettings, f.s.Lease)
 		m.setAlarm(1)
+	}
+	if g.Pacer != nil {
+		m.pacer = fleetlink.PacerOf(g.Pacer)
 	}
 	if g.Budget != nil {
 		m.budget = newLeased(g.Budget)
@@ -93,22 +99,22 @@ func (m *Member) BreakerChanged(from, to breaker.State) {
 	switch {
 	case to == breaker.Open:
 		m.tripped.Store(true)
-		m.f.Kick()
+		m.f.poke()
 	case to == breaker.Closed && from == breaker.HalfOpen && m.probe.Load():
 		m.closed.Store(true)
-		m.f.Kick()
+		m.f.poke()
 	}
 }
 
 // report is what the member tells the fleet at now.
 func (m *Member) report(now time.Time, interval time.Duration) Report {
 	r := Report{Key: m.key, Interval: interval}
-	if b := m.brk; b != nil {
-		c, f := b.TakeCounts()
+	if m.brk != nil {
+		c, f := m.link.TakeCounts()
 		r.Breaker = BreakerReport{On: true, Calls: c, Failures: f, Rule: m.rule,
-			Closed: m.closed.Swap(false), WantProbe: b.State() == breaker.HalfOpen}
+			Closed: m.closed.Swap(false), WantProbe: m.brk.State() == breaker.HalfOpen}
 		if m.tripped.Swap(false) {
-			r.Breaker.Tripped = b.OpenRemaining()
+			r.Breaker.Tripped = m.link.OpenRemaining()
 		}
 	}
 	if m.budget != nil {
@@ -116,10 +122,10 @@ func (m *Member) report(now time.Time, interval time.Duration) Report {
 	}
 	if m.pacer != nil {
 		r.Pace = PaceReport{On: true, Limit: -1, Remaining: -1}
-		if i, ok := m.pacer.TakeReported(); ok {
-			r.Pace.Seen, r.Pace.Limit, r.Pace.Remaining = true, i.Limit, i.Remaining
-			if !i.Reset.IsZero() {
-				r.Pace.Reset = max(i.Reset.Sub(now), 0)
+		if limit, remaining, reset, ok := m.pacer.TakeReported(); ok {
+			r.Pace.Seen, r.Pace.Limit, r.Pace.Remaining = true, limit, remaining
+			if !reset.IsZero() {
+				r.Pace.Reset = max(reset.Sub(now), 0)
 			}
 		}
 	}
@@ -148,24 +154,24 @@ func (m *Member) apply(v View, now time.Time) {
 	}
 	if m.pacer != nil && v.Pace.Known {
 		n := max(v.Instances, 1)
-		i := ratelimit.Info{Limit: -1, Remaining: -1}
+		limit, remaining, reset := -1, -1, time.Time{}
 		if v.Pace.Limit >= 0 {
-			i.Limit = (v.Pace.Limit + n - 1) / n
+			limit = (v.Pace.Limit + n - 1) / n
 		}
 		if v.Pace.Remaining >= 0 {
-			i.Remaining = v.Pace.Remaining / n
+			remaining = v.Pace.Remaining / n
 		}
 		if v.Pace.Reset > 0 {
-			i.Reset = now.Add(v.Pace.Reset)
+			reset = now.Add(v.Pace.Reset)
 		}
-		m.pacer.Share(i)
+		m.pacer.Share(limit, remaining, reset)
 	}
 }
 
 // applyBreaker follows the fleet's breaker: open while it is open; in
 // half-open, probing only with the lease; closed when it closed.
 func (m *Member) applyBreaker(v BreakerView) {
-	b := m.brk
+	b := m.link
 	switch {
 	case v.OpenFor > 0:
 		m.probe.Store(false)
@@ -176,7 +182,7 @@ func (m *Member) applyBreaker(v BreakerView) {
 	case v.HalfOpen:
 		m.probe.Store(v.Probe)
 		b.GateProbes(!v.Probe)
-		if b.State() == breaker.Closed {
+		if m.brk.State() == breaker.Closed {
 			// A breaker that missed the fleet's open period: half-open
 			// with the others, soon.
 			d := m.f.s.Interval
@@ -188,7 +194,7 @@ func (m *Member) applyBreaker(v BreakerView) {
 	default: // the fleet's breaker is closed
 		m.probe.Store(false)
 		b.GateProbes(false)
-		if b.State() != breaker.Closed && !m.tripped.Load() {
+		if m.brk.State() != breaker.Closed && !m.tripped.Load() {
 			m.hold(b.Reset)
 		}
 	}
@@ -205,7 +211,7 @@ func (m *Member) setAlarm(instances int) {
 	n := max(int(math.Ceil(need/float64(4*instances))), 1)
 	if n != m.alarmN {
 		m.alarmN = n
-		m.brk.SetFailureAlarm(n, m.rule.FailureRate, m.kick)
+		m.link.SetFailureAlarm(n, m.rule.FailureRate, m.kick)
 	}
 }
 
@@ -222,7 +228,7 @@ func (m *Member) hold(f func()) {
 func (m *Member) local() {
 	m.probe.Store(false)
 	if m.brk != nil {
-		m.brk.GateProbes(false)
+		m.link.GateProbes(false)
 	}
 	if m.budget != nil {
 		m.budget.shared.Store(false)

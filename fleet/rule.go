@@ -18,7 +18,7 @@ const (
 	defaultOpenTimeout = 5 * time.Second
 )
 
-// NewRule returns the fleet-wide rule for breakers made with s, and lease
+// newRule returns the fleet-wide rule for breakers made with s, and lease
 // as the probe lease: the same failure rate, minimum number of calls and
 // open period (s.OpenTimeout). A breaker that counts the last WindowSize
 // calls (s.WindowDuration zero) gives a rule over the fleet's last
@@ -27,7 +27,7 @@ const (
 // buckets. With only s.ConsecutiveFailures set, the fleet trips when that
 // many of its last calls all failed. The zero fields of s mean its
 // documented defaults.
-func NewRule(s breaker.Settings, lease time.Duration) Rule {
+func newRule(s breaker.Settings, lease time.Duration) Rule {
 	r := Rule{Window: s.WindowDuration, Buckets: s.WindowBuckets, MinimumCalls: s.MinimumCalls,
 		FailureRate: s.FailureRate, OpenTimeout: s.OpenTimeout, Lease: lease}
 	if r.Window <= 0 {

@@ -83,7 +83,12 @@ type BreakerReport struct {
 // are those of the newest buckets that together hold at least Calls calls
 // (the fleet's last Calls calls, to within a bucket, as a breaker's
 // WindowSize counts the last calls), or all of Window if it holds fewer;
-// with Calls zero, all of Window. NewRule makes one from breaker settings.
+// with Calls zero, all of Window. A Fleet makes it from the breaker's
+// Settings: the same failure rate, minimum number of calls and open period;
+// over the last WindowSize calls of the fleet, counted in 100 ms buckets
+// over at most 5 s, or over the breaker's WindowDuration in its
+// WindowBuckets; with only ConsecutiveFailures set, that many failures in
+// a row among the fleet's last calls.
 type Rule struct {
 	Window       time.Duration // span of the counts, positive
 	Buckets      int           // Window is counted in this many buckets, positive; the oldest is dropped whole

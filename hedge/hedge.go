@@ -1,5 +1,5 @@
-// Package hedge holds the settings of hedged requests and the latency
-// tracker that makes their delay adaptive.
+// Package hedge holds the settings of hedged requests, for
+// rebound.Config.Hedge.
 //
 // A hedged request sends one attempt and, only if it has not answered
 // within a delay, another; the first good answer wins and the others are
@@ -8,18 +8,7 @@
 // rebound Transport does the sending; this package decides when.
 package hedge
 
-import (
-	"fmt"
-	"time"
-)
-
-// Defaults of a zero Settings.
-const (
-	defaultCopies     = 2
-	defaultMinSamples = 20
-	defaultMinDelay   = time.Millisecond
-	defaultMaxDelay   = time.Second
-)
+import "time"
 
 // Settings configure hedging. The mode follows from the fields:
 //
@@ -34,6 +23,10 @@ const (
 //
 // Only idempotent requests are hedged (GET, HEAD, OPTIONS, TRACE, PUT,
 // DELETE, or an Idempotency-Key header) unless NonIdempotent is set.
+// rebound.NewTransport rejects settings that cannot work (Copies of 1 or
+// more than 16, a negative duration, a Percentile outside (0, 1), MinDelay
+// above MaxDelay) with an error that names the field. Settings is a plain
+// value; the Transport keeps its own copy.
 type Settings struct {
 	// Copies is the most attempts of one try in flight at once, the
 	// first included. 0 means 2.
@@ -51,61 +44,4 @@ type Settings struct {
 	MinSamples int
 	// NonIdempotent hedges every method, for servers that deduplicate.
 	NonIdempotent bool
-}
-
-// Validate reports settings that cannot work.
-func (s *Settings) Validate() error {
-	switch {
-	case s.Copies < 0 || s.Copies == 1:
-		return fmt.Errorf("hedge: Copies %d must be at least 2 (or 0 for the default)", s.Copies)
-	case s.Copies > 16:
-		return fmt.Errorf("hedge: Copies %d is more than 16: that is a load test, not a hedge", s.Copies)
-	case s.Delay < 0:
-		return fmt.Errorf("hedge: Delay %v must not be negative", s.Delay)
-	case !(s.Percentile >= 0 && s.Percentile < 1):
-		return fmt.Errorf("hedge: Percentile %v is not in (0, 1)", s.Percentile)
-	case s.MinDelay < 0 || s.MaxDelay < 0:
-		return fmt.Errorf("hedge: MinDelay %v and MaxDelay %v must not be negative", s.MinDelay, s.MaxDelay)
-	case s.MaxDelay != 0 && s.MinDelay > s.MaxDelay:
-		return fmt.Errorf("hedge: MinDelay %v is above MaxDelay %v", s.MinDelay, s.MaxDelay)
-	case s.MinSamples < 0:
-		return fmt.Errorf("hedge: MinSamples %d must not be negative", s.MinSamples)
-	}
-	return nil
-}
-
-// MaxCopies returns Copies with its default applied.
-func (s *Settings) MaxCopies() int {
-	if s.Copies == 0 {
-		return defaultCopies
-	}
-	return s.Copies
-}
-
-// NextDelay is the wait before the next copy, given the host's latencies
-// (nil when the delay is fixed).
-func (s *Settings) NextDelay(l *Latencies) time.Duration {
-	if s.Percentile == 0 {
-		return s.Delay
-	}
-	lo, hi := s.MinDelay, s.MaxDelay
-	if lo == 0 {
-		lo = defaultMinDelay
-	}
-	if hi == 0 {
-		hi = defaultMaxDelay
-	}
-	need := s.MinSamples
-	if need == 0 {
-		need = defaultMinSamples
-	}
-	if l != nil {
-		if q, ok := l.Quantile(s.Percentile, need); ok {
-			return max(lo, min(q, hi))
-		}
-	}
-	if s.Delay > 0 {
-		return s.Delay
-	}
-	return hi
 }

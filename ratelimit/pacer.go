@@ -4,7 +4,13 @@ import (
 	"fmt"
 	"sync"
 	"time"
+
+	"github.com/rebound-go/rebound/internal/fleetlink"
 )
+
+func init() {
+	fleetlink.PacerOf = func(p any) fleetlink.Pacer { return (*fleetPacer)(p.(*Pacer)) }
+}
 
 // Defaults of a zero Settings.
 const (
@@ -54,7 +60,7 @@ type Pacer struct {
 	next      time.Time // earliest time for the next paced request
 	seen      bool
 
-	reported Info // the latest Info given to Update, for TakeReported
+	reported Info // the latest Info given to Update, for takeReported
 	fresh    bool // reported has not been taken yet
 }
 
@@ -65,7 +71,7 @@ type Pacer struct {
 // given in whole seconds from now jitter by up to a second from one answer
 // to the next, so resets less than a second apart are the same window.
 func (p *Pacer) Update(i Info) {
-	if !i.Known() {
+	if !i.known() {
 		return
 	}
 	p.mu.Lock()
@@ -74,11 +80,11 @@ func (p *Pacer) Update(i Info) {
 	p.update(i)
 }
 
-// Share records a quota that other processes learned (a fleet's share of
-// it, see package fleet): it counts as Update does, but TakeReported does
+// share records a quota that other processes learned (a fleet's share of
+// it, see package fleet): it counts as Update does, but takeReported does
 // not return it, so a fleet never hands its own view back as the server's.
-func (p *Pacer) Share(i Info) {
-	if !i.Known() {
+func (p *Pacer) share(i Info) {
+	if !i.known() {
 		return
 	}
 	p.mu.Lock()
@@ -86,15 +92,30 @@ func (p *Pacer) Share(i Info) {
 	p.update(i)
 }
 
-// TakeReported returns the latest Info given to Update since the previous
-// TakeReported, and false when there was none: what the server itself
+// takeReported returns the latest Info given to Update since the previous
+// takeReported, and false when there was none: what the server itself
 // said, for a fleet to share.
-func (p *Pacer) TakeReported() (Info, bool) {
+func (p *Pacer) takeReported() (Info, bool) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	i, ok := p.reported, p.fresh
 	p.fresh = false
 	return i, ok
+}
+
+// fleetPacer is a Pacer as package fleet drives it, through
+// internal/fleetlink.
+type fleetPacer Pacer
+
+// Share is share, in the terms of fleetlink.Pacer.
+func (fp *fleetPacer) Share(limit, remaining int, reset time.Time) {
+	(*Pacer)(fp).share(Info{Limit: limit, Remaining: remaining, Reset: reset})
+}
+
+// TakeReported is takeReported, in the terms of fleetlink.Pacer.
+func (fp *fleetPacer) TakeReported() (limit, remaining int, reset time.Time, ok bool) {
+	i, ok := (*Pacer)(fp).takeReported()
+	return i.Limit, i.Remaining, i.Reset, ok
 }
 
 // update records i. p.mu is held.

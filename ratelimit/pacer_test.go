@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/rebound-go/rebound/internal/fleetlink"
 )
 
 func strconvItoa(n int64) string { return strconv.FormatInt(n, 10) }
@@ -77,24 +79,42 @@ func TestSettingsValidate(t *testing.T) {
 
 func TestPacerShareAndTakeReported(t *testing.T) {
 	var p Pacer
-	if _, ok := p.TakeReported(); ok {
+	if _, ok := p.takeReported(); ok {
 		t.Fatal("a new pacer reported something")
 	}
 	server := Info{Limit: 100, Remaining: 50, Reset: now.Add(time.Second)}
 	p.Update(server)
-	p.Share(Info{Limit: 50, Remaining: 0, Reset: now.Add(time.Second)}) // the fleet's share
-	got, ok := p.TakeReported()
+	p.share(Info{Limit: 50, Remaining: 0, Reset: now.Add(time.Second)}) // the fleet's share
+	got, ok := p.takeReported()
 	if !ok || got != server {
 		t.Fatalf("TakeReported = %+v, %v; want the server's %+v", got, ok, server)
 	}
-	if _, ok := p.TakeReported(); ok {
+	if _, ok := p.takeReported(); ok {
 		t.Fatal("TakeReported returned the same Info twice")
 	}
 	if w, _ := p.Reserve(now); w != time.Second {
 		t.Fatalf("after a shared empty quota, wait %v, want the second to the reset", w)
 	}
-	p.Share(Info{Limit: -1, Remaining: -1}) // says nothing
-	if _, ok := p.TakeReported(); ok {
+	p.share(Info{Limit: -1, Remaining: -1}) // says nothing
+	if _, ok := p.takeReported(); ok {
 		t.Fatal("Share made a report")
+	}
+}
+
+// TestPacerFleetLink drives a Pacer as package fleet does.
+func TestPacerFleetLink(t *testing.T) {
+	p := new(Pacer)
+	fl := fleetlink.PacerOf(p)
+	if _, _, _, ok := fl.TakeReported(); ok {
+		t.Fatal("a new pacer reported something")
+	}
+	p.Update(Info{Limit: 100, Remaining: 50, Reset: now.Add(time.Second)})
+	fl.Share(50, 0, now.Add(time.Second))
+	limit, remaining, reset, ok := fl.TakeReported()
+	if !ok || limit != 100 || remaining != 50 || !reset.Equal(now.Add(time.Second)) {
+		t.Fatalf("TakeReported = %d, %d, %v, %v; want the server's 100, 50, %v", limit, remaining, reset, ok, now.Add(time.Second))
+	}
+	if w, _ := p.Reserve(now); w != time.Second {
+		t.Fatalf("after a shared empty quota, wait %v, want the second to the reset", w)
 	}
 }

@@ -21,23 +21,25 @@ import (
 	"time"
 )
 
-// MaxReset bounds how far ahead a reset can be: a server claiming more
+// maxReset bounds how far ahead a reset can be: a server claiming more
 // is treated as saying a day.
-const MaxReset = 24 * time.Hour
+const maxReset = 24 * time.Hour
 
 // epochThreshold tells a Unix time from a number of seconds: 10⁹ seconds
 // is 31 years, far beyond any quota window, and was a Unix time in 2001.
 const epochThreshold = 1_000_000_000
 
-// Info is what a response said about the quota. Unknown numbers are -1.
+// Info is what a response said about the quota. Unknown numbers are -1;
+// an unknown Reset is the zero Time. A reset is never more than a day
+// ahead: a server claiming more is taken to say a day.
 type Info struct {
 	Limit     int       // requests allowed per window
 	Remaining int       // requests left in this window
 	Reset     time.Time // when the window refills; zero when unknown
 }
 
-// Known reports whether the response said anything usable.
-func (i Info) Known() bool { return i.Remaining >= 0 || !i.Reset.IsZero() }
+// known reports whether the response said anything usable.
+func (i Info) known() bool { return i.Remaining >= 0 || !i.Reset.IsZero() }
 
 // Parse reads the rate-limit fields of h as of now. ok is false when
 // there are none (or none that make sense).
@@ -74,7 +76,7 @@ func Parse(h http.Header, now time.Time) (info Info, ok bool) {
 			info.Remaining = 0
 		}
 	}
-	return info, info.Known()
+	return info, info.known()
 }
 
 // fieldSets are the separate-field forms, in canonical spelling so that a
@@ -109,12 +111,12 @@ func number(v string) int {
 	return int(min(n, int64(^uint(0)>>1)))
 }
 
-// resetIn converts seconds from now, bounded by MaxReset.
+// resetIn converts seconds from now, bounded by maxReset.
 func resetIn(secs int, now time.Time) time.Time {
 	if secs < 0 {
 		return time.Time{}
 	}
-	return now.Add(min(time.Duration(min(secs, int(MaxReset/time.Second)))*time.Second, MaxReset))
+	return now.Add(min(time.Duration(min(secs, int(maxReset/time.Second)))*time.Second, maxReset))
 }
 
 // resetAt reads a reset given as seconds from now or as a Unix time (in
@@ -135,7 +137,7 @@ func resetAt(v string, now time.Time) time.Time {
 	if at.Before(now) {
 		return now
 	}
-	return min2(at, now.Add(MaxReset))
+	return min2(at, now.Add(maxReset))
 }
 
 func min2(a, b time.Time) time.Time {

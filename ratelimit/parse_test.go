@@ -25,11 +25,11 @@ func TestParse(t *testing.T) {
 		{"X- epoch seconds", map[string]string{"X-RateLimit-Remaining": "1", "X-RateLimit-Reset": itoa(now.Add(90 * time.Second).Unix())}, Info{Limit: -1, Remaining: 1}, 90 * time.Second, true},
 		{"X- epoch milliseconds", map[string]string{"X-RateLimit-Remaining": "1", "X-RateLimit-Reset": itoa(now.Add(2 * time.Second).UnixMilli())}, Info{Limit: -1, Remaining: 1}, 2 * time.Second, true},
 		{"X- epoch in the past: refilled", map[string]string{"X-RateLimit-Remaining": "0", "X-RateLimit-Reset": itoa(now.Add(-time.Hour).Unix())}, Info{Limit: -1, Remaining: 0}, 0, true},
-		{"X- epoch far ahead: bounded", map[string]string{"X-RateLimit-Remaining": "0", "X-RateLimit-Reset": itoa(now.Add(1000 * time.Hour).Unix())}, Info{Limit: -1, Remaining: 0}, MaxReset, true},
+		{"X- epoch far ahead: bounded", map[string]string{"X-RateLimit-Remaining": "0", "X-RateLimit-Reset": itoa(now.Add(1000 * time.Hour).Unix())}, Info{Limit: -1, Remaining: 0}, maxReset, true},
 		{"gofalcon Retryafter", map[string]string{"X-Ratelimit-Retryafter": itoa(now.Add(7 * time.Second).Unix())}, Info{Limit: -1, Remaining: 0}, 7 * time.Second, true},
 		{"negative values ignored", map[string]string{"X-RateLimit-Remaining": "-5", "X-RateLimit-Reset": "-1"}, Info{Limit: -1, Remaining: -1}, -1, false},
 		{"garbage ignored", map[string]string{"X-RateLimit-Remaining": "lots", "X-RateLimit-Reset": "soon", "RateLimit": "???"}, Info{Limit: -1, Remaining: -1}, -1, false},
-		{"enormous saturates", map[string]string{"X-RateLimit-Remaining": "99999999999999999999999", "X-RateLimit-Reset": "99999999999999999999999"}, Info{Limit: -1, Remaining: int(^uint(0) >> 1)}, MaxReset, true},
+		{"enormous saturates", map[string]string{"X-RateLimit-Remaining": "99999999999999999999999", "X-RateLimit-Reset": "99999999999999999999999"}, Info{Limit: -1, Remaining: int(^uint(0) >> 1)}, maxReset, true},
 		{"fractional is not a count", map[string]string{"X-RateLimit-Remaining": "1.5"}, Info{Limit: -1, Remaining: -1}, -1, false},
 	}
 	for _, tt := range tests {
@@ -64,7 +64,7 @@ func FuzzParse(f *testing.F) {
 		h := http.Header{}
 		h.Set(key, value)
 		info, _ := Parse(h, now)
-		if !info.Reset.IsZero() && (info.Reset.Before(now) || info.Reset.Sub(now) > MaxReset) {
+		if !info.Reset.IsZero() && (info.Reset.Before(now) || info.Reset.Sub(now) > maxReset) {
 			t.Fatalf("%s: %q gave reset %v", key, value, info.Reset)
 		}
 		if info.Limit < -1 || info.Remaining < -1 {

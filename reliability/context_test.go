@@ -27,7 +27,8 @@ func TestContextEndingAtAResponseIsAGiveUp(t *testing.T) {
 	var gaveUp, fellBack int
 	rt, err := rebound.NewTransport(next, rebound.Config{
 		Policy: rebound.Policy{Attempts: 3, Backoff: quick},
-		OnEvent: func(_ context.Context, e rebound.Event) {
+		OnEvent: func(ctx context.Context, e rebound.Event) {
+			logEvents(ctx, e)
 			gaveUp += map[bool]int{true: 1}[e.Kind == rebound.EventGiveUp]
 		},
 		Fallback: func(req *http.Request, resp *http.Response, err error) (*http.Response, error) {
@@ -38,8 +39,8 @@ func TestContextEndingAtAResponseIsAGiveUp(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	log := new(rebound.AttemptLog)
-	req, _ := http.NewRequestWithContext(rebound.WithAttemptLog(ctx, log), "GET", "http://example.test/", nil)
+	log := new(callLog)
+	req, _ := http.NewRequestWithContext(withLog(ctx, log), "GET", "http://example.test/", nil)
 	resp, err := rt.RoundTrip(req)
 	if err != nil {
 		t.Fatalf("RoundTrip: %v; want the 503 back", err)
@@ -74,7 +75,7 @@ func TestCancelEndsTheWaitAtOnce(t *testing.T) {
 	t.Cleanup(inner.CloseIdleConnections)
 	waiting := make(chan struct{})
 	rt, _ := rebound.NewTransport(inner, rebound.Config{
-		Policy: rebound.Policy{Attempts: rebound.Unlimited, MaxRetryAfter: time.Minute},
+		Policy: rebound.Policy{Attempts: -1, MaxRetryAfter: time.Minute},
 		OnEvent: func(_ context.Context, e rebound.Event) {
 			if e.Kind == rebound.EventWait {
 				close(waiting) // the loop is about to wait 30 s

@@ -1,7 +1,7 @@
 // Package reliability holds rebound's reliability suite: tests only, no API.
 //
-// The suite drives rebound's Transport and Client the way production does,
-// and the way a hostile network does:
+// The suite drives rebound's Transport, alone and under an http.Client, the
+// way production does and the way a hostile network does:
 //
 //   - a soak (soak_test.go): hundreds of concurrent callers, GETs and POSTs,
 //     against a loopback faults.Server whose seeded scenario mixes every

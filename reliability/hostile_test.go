@@ -272,10 +272,11 @@ func TestResetInFinalBody(t *testing.T) {
 			}))
 			inner := pool()
 			t.Cleanup(inner.CloseIdleConnections)
-			c, err := rebound.NewClient(&http.Client{Transport: inner}, rebound.Config{Policy: rebound.Policy{Attempts: 5, Backoff: quick}})
+			rt, err := rebound.NewTransport(inner, rebound.Config{Policy: rebound.Policy{Attempts: 5, Backoff: quick}})
 			if err != nil {
 				t.Fatal(err)
 			}
+			c := &http.Client{Transport: rt}
 			req := mustRequest(t, method, srv.url, strings.NewReader("payload"))
 			req.Header.Set("Idempotency-Key", "k1") // retryable, were it not handed over
 			resp, err := c.Do(req)
@@ -294,7 +295,7 @@ func TestResetInFinalBody(t *testing.T) {
 	}
 }
 
-// Policy{Attempts: Unlimited} against a server that never recovers: the
+// Policy{Attempts: -1} (no limit) against a server that never recovers: the
 // caller's deadline ends the loop, on time, whatever the failure.
 func TestUnlimitedAttemptsEndWithTheContext(t *testing.T) {
 	const deadline = 300 * time.Millisecond
@@ -348,11 +349,11 @@ func TestUnlimitedAttemptsEndWithTheContext(t *testing.T) {
 			url := tt.url(t, &calls)
 			inner := pool()
 			t.Cleanup(inner.CloseIdleConnections)
-			rt, _ := rebound.NewTransport(inner, rebound.Config{Policy: rebound.Policy{Attempts: rebound.Unlimited, Backoff: quick}})
+			rt, _ := rebound.NewTransport(inner, rebound.Config{Policy: rebound.Policy{Attempts: -1, Backoff: quick}, OnEvent: logEvents})
 			ctx, cancel := context.WithTimeout(context.Background(), deadline)
 			defer cancel()
-			log := new(rebound.AttemptLog)
-			req, _ := http.NewRequestWithContext(rebound.WithAttemptLog(ctx, log), tt.method, url, strings.NewReader("payload"))
+			log := new(callLog)
+			req, _ := http.NewRequestWithContext(withLog(ctx, log), tt.method, url, strings.NewReader("payload"))
 			start := time.Now()
 			resp, err := rt.RoundTrip(req)
 			elapsed := time.Since(start)
@@ -387,8 +388,9 @@ func firstOf(errs ...error) error {
 }
 
 // A redirect from 127.0.0.1 to localhost is a redirect to another host:
-// net/http drops Authorization and Cookie on the way, and rebound.Client
-// keeps that, retries of the redirected request included.
+// net/http drops Authorization and Cookie on the way, and an http.Client
+// over a rebound Transport keeps that, retries of the redirected request
+// included.
 func TestRedirectToAnotherHostDropsCredentials(t *testing.T) {
 	checkLeaks(t)
 	type seen struct{ auth, cookie string }
@@ -415,10 +417,11 @@ func TestRedirectToAnotherHostDropsCredentials(t *testing.T) {
 	}))
 	inner := pool()
 	t.Cleanup(inner.CloseIdleConnections)
-	c, err := rebound.NewClient(&http.Client{Transport: inner}, rebound.Config{Policy: rebound.Policy{Backoff: quick}})
+	rt, err := rebound.NewTransport(inner, rebound.Config{Policy: rebound.Policy{Backoff: quick}})
 	if err != nil {
 		t.Fatal(err)
 	}
+	c := &http.Client{Transport: rt}
 	req := mustRequest(t, "GET", origin.url+"/start", nil)
 	req.Header.Set("Authorization", "Bearer s3cr3t")
 	req.Header.Set("Cookie", "session=c00kie")
@@ -446,10 +449,10 @@ func TestRedirectToAnotherHostDropsCredentials(t *testing.T) {
 	}
 }
 
-// One Transport and one Client, used by many goroutines at once while some
-// requests carry a policy of their own in their context (WithRetrier), and
-// some an attempt log: each call makes exactly the attempts of its own
-// policy. Run it with -race.
+// One Transport, used by many goroutines at once, directly and through an
+// http.Client, while some requests carry a policy of their own in their
+// context (WithRetrier), and some a log of their events: each call makes
+// exactly the attempts of its own policy. Run it with -race.
 func TestConcurrentPolicyOverride(t *testing.T) {
 	checkLeaks(t)
 	var attempts sync.Map // request id → *atomic.Int32
@@ -465,15 +468,12 @@ func TestConcurrentPolicyOverride(t *testing.T) {
 	}))
 	inner := pool()
 	t.Cleanup(inner.CloseIdleConnections)
-	cfg := rebound.Config{Policy: rebound.Policy{Attempts: 3, Backoff: quick}}
+	cfg := rebound.Config{Policy: rebound.Policy{Attempts: 3, Backoff: quick}, OnEvent: logEvents}
 	rt, err := rebound.NewTransport(inner, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
-	client, err := rebound.NewClient(&http.Client{Transport: inner}, cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
+	client := &http.Client{Transport: rt}
 	policies := []struct {
 		r    rebound.Retrier // nil: the Transport's own
 		want int             // attempts against /fail
@@ -498,7 +498,7 @@ func TestConcurrentPolicyOverride(t *testing.T) {
 					ctx = rebound.WithRetrier(ctx, p.r)
 				}
 				if id%2 == 0 {
-					ctx = rebound.WithAttemptLog(ctx, new(rebound.AttemptLog))
+					ctx = withLog(ctx, new(callLog))
 				}
 				path, expect := "/ok", 1
 				if fail {
@@ -537,8 +537,8 @@ func TestConcurrentPolicyOverride(t *testing.T) {
 			t.Errorf("request %d: %d attempts, want %d", id, got, w)
 		}
 	}
-	if st, cst := rt.Stats(), client.Stats(); st.Requests+cst.Requests != goroutines*calls {
-		t.Errorf("stats count %d + %d calls, want %d", st.Requests, cst.Requests, goroutines*calls)
+	if st := rt.Stats(); st.Requests != goroutines*calls {
+		t.Errorf("stats count %d calls, want %d", st.Requests, goroutines*calls)
 	}
 }
 

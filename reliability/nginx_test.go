@@ -209,7 +209,7 @@ func TestNginxLearntRate(t *testing.T) {
 	defer tr.CloseIdleConnections()
 	var sent, refused atomic.Int64
 	rt, err := rebound.NewTransport(tr, rebound.Config{
-		Policy:    rebound.Policy{Attempts: rebound.Unlimited},
+		Policy:    rebound.Policy{Attempts: -1},
 		LearnRate: &ratelimit.AdaptiveSettings{},
 		OnEvent: func(_ context.Context, e rebound.Event) {
 			if e.Kind == rebound.EventAttemptDone {

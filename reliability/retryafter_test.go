@@ -98,7 +98,7 @@ func TestRetryAfterHostileValues(t *testing.T) {
 				}
 				rt, err := rebound.NewTransport(next, rebound.Config{Policy: rebound.Policy{
 					Attempts: 2, Backoff: backoffConstant(backoff), MaxRetryAfter: maxAfter,
-				}})
+				}, OnEvent: logEvents})
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -108,12 +108,12 @@ func TestRetryAfterHostileValues(t *testing.T) {
 					ctx, cancel = context.WithTimeout(ctx, tt.deadline)
 					defer cancel()
 				}
-				log := new(rebound.AttemptLog)
+				log := new(callLog)
 				method := tt.method
 				if method == "" {
 					method = http.MethodGet
 				}
-				req, _ := http.NewRequestWithContext(rebound.WithAttemptLog(ctx, log), method, "http://hostile.test/", strings.NewReader("body"))
+				req, _ := http.NewRequestWithContext(withLog(ctx, log), method, "http://hostile.test/", strings.NewReader("body"))
 				resp, err := rt.RoundTrip(req)
 				if err != nil {
 					t.Fatalf("RoundTrip: %v", err)
@@ -156,8 +156,8 @@ func TestRetryAfterHostileLoopback(t *testing.T) {
 	inner := pool()
 	t.Cleanup(inner.CloseIdleConnections)
 	rt, err := rebound.NewTransport(inner, rebound.Config{Policy: rebound.Policy{
-		Attempts: rebound.Unlimited, Backoff: backoffConstant(time.Millisecond), MaxRetryAfter: 5 * time.Second,
-	}})
+		Attempts: -1, Backoff: backoffConstant(time.Millisecond), MaxRetryAfter: 5 * time.Second,
+	}, OnEvent: logEvents})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -177,8 +177,8 @@ func TestRetryAfterHostileLoopback(t *testing.T) {
 		if tt.deadline > 0 {
 			ctx, cancel = context.WithTimeout(ctx, tt.deadline)
 		}
-		log := new(rebound.AttemptLog)
-		req, _ := http.NewRequestWithContext(rebound.WithAttemptLog(ctx, log), "GET", srv.url+"/?after="+urlQuery(tt.after), nil)
+		log := new(callLog)
+		req, _ := http.NewRequestWithContext(withLog(ctx, log), "GET", srv.url+"/?after="+urlQuery(tt.after), nil)
 		start := time.Now()
 		resp, err := rt.RoundTrip(req)
 		elapsed := time.Since(start)

@@ -74,8 +74,8 @@ func soakScenario(seed uint64) faults.Scenario {
 }
 
 // TestSoak sends GETs and POSTs from many callers at once, half through an
-// http.Client over rebound.NewTransport and half through rebound.Client,
-// to a loopback faults.Server whose scenario mixes every fault. Behind the
+// http.Client over a plain rebound Transport and half through one over a
+// Transport with every guard and hedging, to a loopback faults.Server whose scenario mixes every fault. Behind the
 // faults, a handler serves known bodies and checks the SHA-256 of every
 // POST body against the one its caller sent. Afterwards:
 //
@@ -152,7 +152,7 @@ func (s *soakSummary) line(callers int, d time.Duration, seed uint64) string {
 		}
 	}
 	f := s.server
-	return fmt.Sprintf("soak: seed %d, %d callers × %v: %d calls (transport %d, client %d; GET %d, POST %d) → %d correct, "+
+	return fmt.Sprintf("soak: seed %d, %d callers × %v: %d calls (plain %d, guarded %d; GET %d, POST %d) → %d correct, "+
 		"final statuses {%s}, errors {%s}; server: %d attempts, %d faults injected (status %d, reset %d, truncate %d, hang %d, trickle %d), "+
 		"%d delayed, %d connections (bound %d); rebound: %d retries, %d hedges; POST bodies: %d checked, %d mismatched, %d cut short, "+
 		"%d non-idempotent handled twice; leaks: %d of %d responses unclosed, %d goroutines, %d fds, heap %+.1f MiB",
@@ -225,7 +225,7 @@ func runSoak(t *testing.T, callers int, duration time.Duration, seed uint64) *so
 		t.Fatal(err)
 	}
 	h := new(soakHandler)
-	srv, err := faults.NewServer(in, h)
+	srv, err := faults.NewServer(nil, in, h)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -259,7 +259,7 @@ func runSoak(t *testing.T, callers int, duration time.Duration, seed uint64) *so
 		t.Fatal(err)
 	}
 	viaTransport := &http.Client{Transport: rt}
-	viaClient, err := rebound.NewClient(&http.Client{Transport: bodiesB}, rebound.Config{
+	guarded, err := rebound.NewTransport(bodiesB, rebound.Config{
 		Policy:                 policy,
 		OnEvent:                onEvent,
 		AttemptTimeout:         300 * time.Millisecond,
@@ -271,6 +271,7 @@ func runSoak(t *testing.T, callers int, duration time.Duration, seed uint64) *so
 	if err != nil {
 		t.Fatal(err)
 	}
+	viaClient := &http.Client{Transport: guarded}
 
 	sums := make([]*soakSummary, callers)
 	end := time.Now().Add(duration)
@@ -331,7 +332,7 @@ func runSoak(t *testing.T, callers int, duration time.Duration, seed uint64) *so
 		}
 		total.unexplained = append(total.unexplained, s.unexplained...)
 	}
-	st, cst := rt.Stats(), viaClient.Stats()
+	st, cst := rt.Stats(), guarded.Stats()
 	total.retries, total.hedges = st.Retries+cst.Retries, st.Hedges+cst.Hedges
 	total.postsChecked, total.postMismatches, total.postsCut = h.checked.Load(), h.mismatched.Load(), h.cut.Load()
 	h.unkeyed.Range(func(_, v any) bool {
@@ -394,7 +395,7 @@ func runSoak(t *testing.T, callers int, duration time.Duration, seed uint64) *so
 }
 
 // soakCall makes one call and says how it ended.
-func soakCall(r *rand.Rand, id uint64, base string, useClient bool, viaTransport *http.Client, viaClient *rebound.Client) (outcome string, post bool) {
+func soakCall(r *rand.Rand, id uint64, base string, useClient bool, viaTransport, viaClient *http.Client) (outcome string, post bool) {
 	ctx, cancel := context.WithTimeout(context.Background(), callTimeout)
 	defer cancel()
 	var (

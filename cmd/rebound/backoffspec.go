@@ -10,13 +10,13 @@ import (
 )
 
 // backoffHelp documents the -backoff flag.
-const backoffHelp = `backoff between attempts: exp:INITIAL[:MAX], const:INTERVAL, linear:STEP[:MAX]
-or decorr:INITIAL[:MAX], each optionally followed by :none, :full, :equal or :N%
-jitter (exp defaults to equal jitter, the others to none); empty means rebound's
-default, exp:100ms:5s:equal`
+const backoffHelp = `backoff between attempts: exp:INITIAL[:MAX], const:INTERVAL or
+decorr:INITIAL[:MAX], exp and const optionally followed by :none, :full, :equal
+or :N% jitter (exp defaults to equal jitter, const to none); empty means
+rebound's default, exp:100ms:5s:equal`
 
 // parseBackoff reads a -backoff value such as "exp:100ms:5s",
-// "const:1s", "linear:1s:10s:full" or "decorr:100ms:5s". Empty means nil:
+// "const:1s:full" or "decorr:100ms:5s". Empty means nil:
 // rebound's default.
 func parseBackoff(spec string) (backoff.Strategy, error) {
 	if spec == "" {
@@ -24,7 +24,7 @@ func parseBackoff(spec string) (backoff.Strategy, error) {
 	}
 	fields := strings.Split(spec, ":")
 	kind, args := fields[0], fields[1:]
-	jitter, jitterSet := backoff.None, false
+	jitter, jitterSet := backoff.Jitter{}, false
 	if n := len(args); n > 0 {
 		if j, ok, err := parseJitter(args[n-1]); err != nil {
 			return nil, err
@@ -52,10 +52,7 @@ func parseBackoff(spec string) (backoff.Strategy, error) {
 		}
 		return 0
 	}
-	var s interface {
-		backoff.Strategy
-		Validate() error
-	}
+	var s backoff.Strategy
 	switch kind {
 	case "exp", "exponential":
 		if err := arity(1, 2); err != nil {
@@ -70,11 +67,6 @@ func parseBackoff(spec string) (backoff.Strategy, error) {
 			return nil, err
 		}
 		s = backoff.Constant{Interval: at(0), Jitter: jitter}
-	case "linear":
-		if err := arity(1, 2); err != nil {
-			return nil, err
-		}
-		s = backoff.Linear{Step: at(0), Max: at(1), Jitter: jitter}
 	case "decorr", "decorrelated":
 		if err := arity(1, 2); err != nil {
 			return nil, err
@@ -84,9 +76,9 @@ func parseBackoff(spec string) (backoff.Strategy, error) {
 		}
 		s = backoff.Decorrelated{Initial: at(0), Max: at(1)}
 	default:
-		return nil, fmt.Errorf("backoff %q: unknown kind %q (exp, const, linear or decorr)", spec, kind)
+		return nil, fmt.Errorf("backoff %q: unknown kind %q (exp, const or decorr)", spec, kind)
 	}
-	if err := s.Validate(); err != nil {
+	if err := backoff.Validate(s); err != nil {
 		return nil, fmt.Errorf("backoff %q: %w", spec, err)
 	}
 	return s, nil
@@ -97,7 +89,7 @@ func parseBackoff(spec string) (backoff.Strategy, error) {
 func parseJitter(s string) (j backoff.Jitter, ok bool, err error) {
 	switch s {
 	case "none":
-		return backoff.None, true, nil
+		return backoff.Jitter{}, true, nil
 	case "full":
 		return backoff.Full, true, nil
 	case "equal":

@@ -13,7 +13,7 @@
 // # Fetch
 //
 // rebound get (head, post, put, patch, delete) sends one request through a
-// rebound Client and writes the response body to standard output, with
+// rebound Transport and writes the response body to standard output, with
 // curl's habits: a URL without a scheme means http://; -o FILE writes the
 // body to a file; -H 'K: V' adds a header; -d STRING, -d @FILE or -d @-
 // (standard input) sends a body; -X METHOD, -u USER:PASSWORD and -A AGENT
@@ -23,7 +23,7 @@
 // and bring error messages back. curl's long names (--output, --fail,
 // --write-out…) work too.
 //
-// -attempts, -backoff (exp:100ms:5s, const:1s, linear:1s…), -max-retry-after,
+// -attempts, -backoff (exp:100ms:5s, const:1s, decorr:100ms:5s…), -max-retry-after,
 // -attempt-timeout, -timeout and -hedge shape the retries; -idempotent adds an
 // Idempotency-Key so a POST or PATCH may be retried. Each response body of
 // up to 8 MiB is read inside its attempt (rebound.Config.BufferResponse), so

@@ -4,11 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"net/http"
 	"net/url"
 	"time"
 
 	"github.com/rebound-go/rebound"
+	"github.com/rebound-go/rebound/backoff"
 )
 
 // explainer puts into words why a call stopped where it did, naming the
@@ -61,7 +63,10 @@ func (x explainer) stopReason(reason error, resp *http.Response) string {
 		}
 		asked := "longer"
 		if resp != nil {
-			if d, ok := rebound.ParseRetryAfter(resp.Header.Get("Retry-After"), time.Now()); ok {
+			// The policy's wait with no backoff and no cap is the
+			// server's own.
+			p := rebound.Policy{Backoff: backoff.Constant{}, MaxRetryAfter: math.MaxInt64}
+			if d, err := p.Delay(rebound.Outcome{Attempt: 1, Response: resp}); err == nil && d > 0 {
 				asked = roundDuration(d).String()
 			}
 		}
@@ -82,7 +87,7 @@ func (x explainer) stopReason(reason error, resp *http.Response) string {
 // retriedIfIdempotent reports whether the policy would have retried the
 // last outcome had req carried an Idempotency-Key (or -idempotent).
 func (x explainer) retriedIfIdempotent(req *http.Request, last attemptOutcome) bool {
-	if req == nil || rebound.Idempotent(req) {
+	if req == nil || idempotent(req) {
 		return false
 	}
 	ctx := context.Background()
@@ -93,6 +98,22 @@ func (x explainer) retriedIfIdempotent(req *http.Request, last attemptOutcome) b
 		o.Response = &http.Response{StatusCode: last.status, Header: http.Header{}, Request: r}
 	}
 	return x.policy.ShouldRetry(ctx, o)
+}
+
+// idempotent reports whether req may be sent twice without harm, as
+// rebound's Policy judges it: its method is GET, HEAD, OPTIONS, TRACE, PUT
+// or DELETE, or it carries an Idempotency-Key (or X-Idempotency-Key)
+// header. Hedging and retries of 5xx and errors are for such requests.
+func idempotent(req *http.Request) bool {
+	switch req.Method {
+	case "", http.MethodGet, http.MethodHead, http.MethodOptions, http.MethodTrace, http.MethodPut, http.MethodDelete:
+		return true
+	}
+	_, ok := req.Header["Idempotency-Key"]
+	if !ok {
+		_, ok = req.Header["X-Idempotency-Key"]
+	}
+	return ok
 }
 
 // causeOf is the error to show for a failed call: the last attempt's,

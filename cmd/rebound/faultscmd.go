@@ -63,7 +63,7 @@ func serveFaults(ctx context.Context, args []string, e *env) int {
 	if !loopbackOnly(ln.Addr()) {
 		fmt.Fprintf(e.stderr, "rebound faults: warning: listening on %s, beyond loopback: anyone who can reach this machine can use this server; -addr 127.0.0.1:PORT keeps it local\n", ln.Addr())
 	}
-	srv := faults.StartServer(ln, in, nil) // 200 "ok" past the faults
+	srv, _ := faults.NewServer(ln, in, nil) // 200 "ok" past the faults; never fails with a listener
 	fmt.Fprintf(e.stdout, "rebound faults: serving %s\nfaults: %s\n", srv.URL, lab.Describe(s))
 	if o.duration > 0 {
 		var cancel context.CancelFunc
@@ -72,7 +72,7 @@ func serveFaults(ctx context.Context, args []string, e *env) int {
 	}
 	<-ctx.Done()
 	srv.Close()
-	fmt.Fprint(e.stdout, formatStats(srv.Stats()))
+	fmt.Fprint(e.stdout, formatStats(in.Stats()))
 	return exitOK
 }
 

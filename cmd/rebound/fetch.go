@@ -21,6 +21,7 @@ type fetchCall struct {
 	spec requestSpec
 	wo   writeOut // nil without -w
 	rep  *reporter
+	log  *attemptLog
 	x    explainer
 }
 
@@ -80,7 +81,11 @@ func newFetchCall(cmd string, o *fetchOptions, pos []string, e *env) (*fetchCall
 		}
 	}
 	c.rep = newReporter(e.stderr, o, cfg.Policy.MaxAttempts(), e.tty)
-	c.cfg.OnEvent = c.rep.onEvent
+	c.log = new(attemptLog)
+	c.cfg.OnEvent = func(ctx context.Context, ev rebound.Event) {
+		c.log.record(ev)
+		c.rep.onEvent(ctx, ev)
+	}
 	return c, nil
 }
 
@@ -98,19 +103,19 @@ func (c *fetchCall) run(ctx context.Context) int {
 		return c.fail(exitError, err.Error())
 	}
 	c.warn(req)
-	hc := &http.Client{}
-	if !c.o.follow {
-		hc.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
-	}
-	client, err := rebound.NewClient(hc, c.cfg)
+	rt, err := rebound.NewTransport(nil, c.cfg)
 	if err != nil {
 		return usageError(c.e.stderr, c.cmd, "%v", err)
 	}
-	defer client.CloseIdleConnections()
+	defer rt.CloseIdleConnections()
+	hc := &http.Client{Transport: rt}
+	if !c.o.follow {
+		hc.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	}
 
 	start := time.Now()
 	var end ending
-	end.resp, end.log, end.err = client.DoLogged(req)
+	end.resp, end.err = hc.Do(req)
 	end.req, end.s = req, c.rep.close()
 	if end.err == nil {
 		end.d = deliver(end.resp, c.o, c.e.stdout)
@@ -125,7 +130,6 @@ type ending struct {
 	req  *http.Request
 	resp *http.Response // nil when err is set
 	err  error
-	log  *rebound.AttemptLog
 	s    callSummary // what the events said
 	d    delivery    // what writing resp produced
 }
@@ -135,10 +139,10 @@ func (c *fetchCall) warn(req *http.Request) {
 	if c.o.silent {
 		return
 	}
-	if c.cfg.Policy.MaxAttempts() == rebound.Unlimited && c.o.timeout == 0 {
+	if c.cfg.Policy.MaxAttempts() < 1 && c.o.timeout == 0 {
 		fmt.Fprintln(c.e.stderr, "rebound: warning: -attempts -1 without -timeout: nothing bounds the retries but Ctrl-C")
 	}
-	if c.o.hedge > 0 && !rebound.Idempotent(req) {
+	if c.o.hedge > 0 && !idempotent(req) {
 		fmt.Fprintf(c.e.stderr, "rebound: warning: -hedge is ignored: %s is not idempotent; add -idempotent\n", req.Method)
 	}
 }
@@ -198,7 +202,7 @@ func parenthesized(s string) string {
 func (c *fetchCall) summarize(end *ending, total time.Duration) summary {
 	sum := summary{Method: end.req.Method, URL: redactURL(end.req.URL), Attempts: end.s.tries,
 		Retries: max(end.s.tries-1, 0), Hedges: end.s.hedges, TimeTotal: total.Seconds(),
-		Size: end.d.size, Log: attemptsJSON(end.log.Attempts())}
+		Size: end.d.size, Log: c.log.attempts()}
 	if end.resp != nil {
 		sum.HTTPCode, sum.ContentType = end.resp.StatusCode, end.resp.Header.Get("Content-Type")
 		if end.resp.Request != nil {

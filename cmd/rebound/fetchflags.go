@@ -96,7 +96,7 @@ func (o *fetchOptions) config() (rebound.Config, error) {
 			return rebound.Config{}, fmt.Errorf("%s %v: a duration cannot be negative", d.name, d.v)
 		}
 	}
-	if o.attempts < rebound.Unlimited {
+	if o.attempts < -1 {
 		return rebound.Config{}, fmt.Errorf("-attempts %d: want 1 or more, 0 for rebound's default (3) or -1 for no limit", o.attempts)
 	}
 	p := rebound.Policy{Attempts: o.attempts, Backoff: b, MaxRetryAfter: o.maxRetryAfter}

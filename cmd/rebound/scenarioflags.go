@@ -104,12 +104,11 @@ func (o *scenarioOptions) scenario(set func(name string) bool) (faults.Scenario,
 
 // loadScenarioFile reads a scenario from a JSON file.
 func loadScenarioFile(name string) (faults.Scenario, error) {
-	f, err := os.Open(name)
+	data, err := os.ReadFile(name)
 	if err != nil {
 		return faults.Scenario{}, err
 	}
-	defer f.Close()
-	s, err := faults.LoadScenario(f)
+	s, err := faults.ParseScenario(data)
 	if err != nil {
 		return faults.Scenario{}, fmt.Errorf("%s: %w", name, err)
 	}

@@ -41,7 +41,7 @@ func hasScheme(raw string) bool {
 }
 
 // redactURL renders u for the terminal: its password and its query
-// values hidden, as rebound's attempt log renders it.
+// values hidden, as rebound's SlogEvents renders it.
 func redactURL(u *url.URL) string {
 	if u.RawQuery == "" {
 		return u.Redacted()

@@ -6,8 +6,6 @@ import (
 	"io"
 	"strconv"
 	"strings"
-
-	"github.com/rebound-go/rebound"
 )
 
 // summary is what a fetch reports of itself: the --json object on
@@ -39,19 +37,6 @@ type attemptJSON struct {
 	Time       float64 `json:"time"`
 	Wait       float64 `json:"wait,omitempty"`
 	WaitReason string  `json:"wait_reason,omitempty"`
-}
-
-func attemptsJSON(recs []rebound.AttemptRecord) []attemptJSON {
-	out := make([]attemptJSON, 0, len(recs))
-	for _, r := range recs {
-		a := attemptJSON{Attempt: r.Attempt, Hedge: r.Hedge, Won: r.Won, Status: r.Status,
-			Time: r.Elapsed.Seconds(), Wait: r.Wait.Seconds(), WaitReason: r.WaitWhy}
-		if r.Err != nil {
-			a.Error = r.Err.Error()
-		}
-		out = append(out, a)
-	}
-	return out
 }
 
 // writeOutVars are the -w variables and what each holds, for the usage

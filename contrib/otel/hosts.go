@@ -23,9 +23,9 @@ var breakerStates = [...]breaker.State{breaker.Closed, breaker.HalfOpen, breaker
 //     open), as the semantic conventions' hw.status reports a state;
 //     "closed" for every host when t has no breaker;
 //   - rebound.client.budget.tokens: the retries each host's budget has
-//     left, for budgets that say (budget.Adaptive, budget.TokenBucket;
-//     negative while an Adaptive budget owes retries it granted from its
-//     reserve);
+//     left, for budgets that say (budget.Adaptive, or any with a
+//     Tokens() float64 method; negative while an Adaptive budget owes
+//     retries it granted from its reserve);
 //   - rebound.client.attempts.in_flight: the attempts in flight to each
 //     host.
 //

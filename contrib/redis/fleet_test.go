@@ -57,7 +57,7 @@ func (p *process) warm(t *testing.T, url string) {
 	if _, err := p.get(context.Background(), url); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, 5*time.Second, "the fleet connects", p.fleet.Connected)
+	eventually(t, 5*time.Second, "the fleet connects", func() bool { return p.fleet.Stats().Connected })
 }
 
 // get makes one call and returns its status, or 0 and the error.
@@ -153,7 +153,7 @@ func TestOneProbeForTheFleet(t *testing.T) {
 		ps = append(ps, p)
 	}
 	for _, p := range ps {
-		eventually(t, 5*time.Second, "the fleet connects", p.fleet.Connected)
+		eventually(t, 5*time.Second, "the fleet connects", func() bool { return p.fleet.Stats().Connected })
 	}
 	ps[0].get(context.Background(), ts.URL) // the second failure trips A
 	for i, p := range ps {                  // within one interval, every breaker is open

@@ -52,7 +52,7 @@ func TestRedisLostMidRun(t *testing.T) {
 	}
 	lost := time.Now()
 	srv.stop()
-	fallback := eventually(t, 2*time.Second, "both fall back", func() bool { return !a.fleet.Connected() && !b.fleet.Connected() })
+	fallback := eventually(t, 2*time.Second, "both fall back", func() bool { return !a.fleet.Stats().Connected && !b.fleet.Stats().Connected })
 	t.Logf("fell back %v after Redis stopped (interval %v)", fallback, interval)
 	if fallback > interval+50*time.Millisecond {
 		t.Errorf("fell back %v after Redis stopped, want within the interval %v (+50ms of slack for -race)", fallback, interval)
@@ -62,7 +62,7 @@ func TestRedisLostMidRun(t *testing.T) {
 	}
 	restart := time.Now()
 	srv.start()
-	eventually(t, 5*time.Second, "both share again", func() bool { return a.fleet.Connected() && b.fleet.Connected() })
+	eventually(t, 5*time.Second, "both share again", func() bool { return a.fleet.Stats().Connected && b.fleet.Stats().Connected })
 	t.Logf("sharing again %v after the restart began", time.Since(restart))
 	cancel()
 	wg.Wait()

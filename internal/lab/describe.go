@@ -48,8 +48,6 @@ func describeBackoff(s backoff.Strategy) string {
 		return withJitter(fmt.Sprintf("%v %s%s", b.Initial, grow, upTo(b.Max)), b.Jitter)
 	case backoff.Constant:
 		return withJitter(b.Interval.String()+" constant", b.Jitter)
-	case backoff.Linear:
-		return withJitter(fmt.Sprintf("linear, %v more each time%s", b.Step, upTo(b.Max)), b.Jitter)
 	case backoff.Decorrelated:
 		return fmt.Sprintf("decorrelated jitter from %v%s", b.Initial, upTo(b.Max))
 	}

@@ -2,9 +2,11 @@ package lab
 
 import (
 	"bytes"
-	"github.com/rebound-go/rebound/internal/leaktest"
+	"net/http"
 	"sync"
 	"testing"
+
+	"github.com/rebound-go/rebound/internal/leaktest"
 )
 
 func TestMain(m *testing.M) { leaktest.Main(m, "internal/lab.") }
@@ -26,3 +28,8 @@ func (s *syncBuffer) String() string {
 	defer s.mu.Unlock()
 	return s.b.String()
 }
+
+// roundTripFunc is an http.RoundTripper made of a function.
+type roundTripFunc func(*http.Request) (*http.Response, error)
+
+func (f roundTripFunc) RoundTrip(req *http.Request) (*http.Response, error) { return f(req) }

@@ -122,7 +122,7 @@ func runOne(ctx context.Context, cfg Config, c Client, done *atomic.Int64) (*Res
 		dials atomic.Int64
 	)
 	if cfg.Target == "" {
-		if srv, err = faults.NewServer(in, nil); err != nil { // 200 "ok" past the faults
+		if srv, err = faults.NewServer(nil, in, nil); err != nil { // 200 "ok" past the faults
 			return nil, err
 		}
 		defer srv.Close()

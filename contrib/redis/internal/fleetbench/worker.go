@@ -155,7 +155,7 @@ func watch(f *fleet.Fleet, t *tally) func() {
 				return
 			case <-tick.C:
 			}
-			now := f.Connected()
+			now := f.Stats().Connected
 			switch {
 			case was && !now:
 				atomic.StoreInt64(&t.LostAt, time.Now().UnixNano())

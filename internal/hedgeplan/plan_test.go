@@ -1,10 +1,12 @@
-package hedge
+package hedgeplan
 
 import (
 	"math"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/rebound-go/rebound/hedge"
 )
 
 func TestQuantileFollowsLatencies(t *testing.T) {
@@ -61,27 +63,27 @@ func TestBuckets(t *testing.T) {
 	}
 }
 
-func TestNextDelay(t *testing.T) {
+func TestDelay(t *testing.T) {
 	var fast Latencies
 	for range 50 {
 		fast.Observe(3 * time.Millisecond)
 	}
 	tests := []struct {
 		name string
-		s    Settings
+		s    hedge.Settings
 		l    *Latencies
 		want time.Duration
 	}{
-		{"parallel", Settings{Copies: 3}, nil, 0},
-		{"fixed", Settings{Delay: 50 * time.Millisecond}, &fast, 50 * time.Millisecond},
-		{"adaptive, cold: Delay", Settings{Percentile: 0.95, Delay: 40 * time.Millisecond}, &Latencies{}, 40 * time.Millisecond},
-		{"adaptive, cold: MaxDelay", Settings{Percentile: 0.95, MaxDelay: 70 * time.Millisecond}, nil, 70 * time.Millisecond},
-		{"adaptive, warm", Settings{Percentile: 0.95}, &fast, bucketUpper(bucketOf(3 * time.Millisecond))},
-		{"adaptive, floor", Settings{Percentile: 0.95, MinDelay: 10 * time.Millisecond}, &fast, 10 * time.Millisecond},
-		{"adaptive, ceiling", Settings{Percentile: 0.95, MaxDelay: 2 * time.Millisecond}, &fast, 2 * time.Millisecond},
+		{"parallel", hedge.Settings{Copies: 3}, nil, 0},
+		{"fixed", hedge.Settings{Delay: 50 * time.Millisecond}, &fast, 50 * time.Millisecond},
+		{"adaptive, cold: Delay", hedge.Settings{Percentile: 0.95, Delay: 40 * time.Millisecond}, &Latencies{}, 40 * time.Millisecond},
+		{"adaptive, cold: MaxDelay", hedge.Settings{Percentile: 0.95, MaxDelay: 70 * time.Millisecond}, nil, 70 * time.Millisecond},
+		{"adaptive, warm", hedge.Settings{Percentile: 0.95}, &fast, bucketUpper(bucketOf(3 * time.Millisecond))},
+		{"adaptive, floor", hedge.Settings{Percentile: 0.95, MinDelay: 10 * time.Millisecond}, &fast, 10 * time.Millisecond},
+		{"adaptive, ceiling", hedge.Settings{Percentile: 0.95, MaxDelay: 2 * time.Millisecond}, &fast, 2 * time.Millisecond},
 	}
 	for _, tt := range tests {
-		if got := tt.s.NextDelay(tt.l); got != tt.want {
+		if got := Delay(&tt.s, tt.l); got != tt.want {
 			t.Errorf("%s: %v, want %v", tt.name, got, tt.want)
 		}
 	}
@@ -89,20 +91,28 @@ func TestNextDelay(t *testing.T) {
 
 func TestValidate(t *testing.T) {
 	for _, tt := range []struct {
-		s    Settings
+		s    hedge.Settings
 		want string
 	}{
-		{Settings{}, ""},
-		{Settings{Copies: 1}, "Copies 1 must be at least 2"},
-		{Settings{Copies: 50}, "more than 16"},
-		{Settings{Delay: -1}, "Delay -1ns"},
-		{Settings{Percentile: 1}, "Percentile 1 is not in (0, 1)"},
-		{Settings{Percentile: math.NaN()}, "Percentile NaN"},
-		{Settings{MinDelay: time.Second, MaxDelay: time.Millisecond}, "MinDelay 1s is above MaxDelay 1ms"},
+		{hedge.Settings{}, ""},
+		{hedge.Settings{Copies: 1}, "Copies 1 must be at least 2"},
+		{hedge.Settings{Copies: 50}, "more than 16"},
+		{hedge.Settings{Delay: -1}, "Delay -1ns"},
+		{hedge.Settings{Percentile: 1}, "Percentile 1 is not in (0, 1)"},
+		{hedge.Settings{Percentile: math.NaN()}, "Percentile NaN"},
+		{hedge.Settings{MinDelay: time.Second, MaxDelay: time.Millisecond}, "MinDelay 1s is above MaxDelay 1ms"},
 	} {
-		err := tt.s.Validate()
+		err := Validate(&tt.s)
 		if (tt.want == "") != (err == nil) || (err != nil && !strings.Contains(err.Error(), tt.want)) {
 			t.Errorf("%+v: %v, want %q", tt.s, err, tt.want)
+		}
+	}
+}
+
+func TestCopies(t *testing.T) {
+	for _, tt := range []struct{ copies, want int }{{0, 2}, {2, 2}, {5, 5}} {
+		if got := Copies(&hedge.Settings{Copies: tt.copies}); got != tt.want {
+			t.Errorf("Copies(%d) = %d, want %d", tt.copies, got, tt.want)
 		}
 	}
 }

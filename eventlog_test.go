@@ -1,6 +1,7 @@
 package rebound
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"strings"
@@ -8,20 +9,44 @@ import (
 	"time"
 )
 
-// AttemptLog records what one call tried, what came back, how long it
-// waited and why, without shared state on the client.
-// Attach a new log to each call with WithAttemptLog or use Client.DoLogged.
-// Its methods are safe for concurrent use. The log never holds header
-// values, and URLs are recorded with their password and query values
-// redacted.
-type AttemptLog struct {
+// attemptLog collects the Events of one call, for the tests, as a user's
+// Config.OnEvent can: one record per attempt (and hedge), what came back,
+// the wait that followed and why the call gave up. logEvents is the
+// OnEvent that fills it, from the log attached to the call's context with
+// withLog. Its methods are safe for concurrent use; URLs are recorded
+// redacted, as SlogEvents logs them.
+type attemptLog struct {
 	mu      sync.Mutex
-	entries []AttemptRecord
+	entries []attemptRecord
 	reason  error
 }
 
-// AttemptRecord is one attempt in an AttemptLog.
-type AttemptRecord struct {
+type logKey struct{}
+
+// withLog returns ctx carrying l, for logEvents.
+func withLog(ctx context.Context, l *attemptLog) context.Context {
+	return context.WithValue(ctx, logKey{}, l)
+}
+
+// logEvents is a Config.OnEvent that records each event of a call in the
+// attemptLog of its context, if any.
+func logEvents(ctx context.Context, e Event) {
+	if l, ok := ctx.Value(logKey{}).(*attemptLog); ok {
+		l.record(e)
+	}
+}
+
+// both returns an OnEvent that calls each of hooks in turn.
+func both(hooks ...func(context.Context, Event)) func(context.Context, Event) {
+	return func(ctx context.Context, e Event) {
+		for _, h := range hooks {
+			h(ctx, e)
+		}
+	}
+}
+
+// attemptRecord is one attempt in an attemptLog.
+type attemptRecord struct {
 	Attempt  int  // the try, from 1
 	Hedge    int  // 0 for the try's first copy, 1… for its hedges
 	Won      bool // this hedge answered first, well
@@ -36,23 +61,23 @@ type AttemptRecord struct {
 }
 
 // Attempts returns a copy of the records so far.
-func (l *AttemptLog) Attempts() []AttemptRecord {
+func (l *attemptLog) Attempts() []attemptRecord {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	return append([]AttemptRecord(nil), l.entries...)
+	return append([]attemptRecord(nil), l.entries...)
 }
 
 // GaveUp returns why the call stopped without a good result (for example
 // ErrRetryAfterTooLong, even when the caller received the last response),
 // or nil.
-func (l *AttemptLog) GaveUp() error {
+func (l *attemptLog) GaveUp() error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.reason
 }
 
 // String renders the log one line an attempt, for humans.
-func (l *AttemptLog) String() string {
+func (l *attemptLog) String() string {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	var b strings.Builder
@@ -85,12 +110,12 @@ func (l *AttemptLog) String() string {
 	return b.String()
 }
 
-func (l *AttemptLog) record(e Event) {
+func (l *attemptLog) record(e Event) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	switch e.Kind {
 	case EventAttemptStart:
-		r := AttemptRecord{Attempt: e.Attempt, Hedge: e.Hedge}
+		r := attemptRecord{Attempt: e.Attempt, Hedge: e.Hedge}
 		if e.Request != nil {
 			r.Method = e.Request.Method
 			if r.Method == "" {
@@ -122,7 +147,7 @@ func (l *AttemptLog) record(e Event) {
 	}
 }
 
-func (l *AttemptLog) find(attempt, hedge int) *AttemptRecord {
+func (l *attemptLog) find(attempt, hedge int) *attemptRecord {
 	for i := len(l.entries) - 1; i >= 0; i-- {
 		if l.entries[i].Attempt == attempt && l.entries[i].Hedge == hedge {
 			return &l.entries[i]

@@ -30,7 +30,8 @@ type TokenBucketSettings struct {
 // decimals, so thousandths are exact.
 const milli = 1000
 
-// TokenBucket is gRPC's retry throttling: every failed attempt takes a
+// TokenBucket is gRPC's retry throttling (gRFC A6,
+// https://github.com/grpc/proposal/blob/master/A6-client-retries.md): every failed attempt takes a
 // token, every successful one puts back TokenRatio, never above
 // MaxTokens; retries and hedges are allowed only while more than half of
 // the tokens are left. It counts the outcomes of attempts, not calls.

@@ -1,4 +1,4 @@
-package hedge
+package hedgeplan
 
 import (
 	"math"
@@ -19,7 +19,8 @@ const (
 // older half starts to fade.
 const defaultWindow = 1000
 
-// Latencies tracks recent latencies in bounded memory: two histograms,
+// Latencies tracks a host's recent latencies in bounded memory, for an
+// adaptive hedge delay: two histograms,
 // the current and the previous window, so old latencies fade out in
 // steps as new ones come. Its zero value is ready, with a Window of 1000.
 // It is safe for concurrent use.

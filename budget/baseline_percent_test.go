@@ -1,5 +1,9 @@
 package budget
 
+// Percent and TokenBucket are the fixed-share budgets Adaptive is measured
+// against in this package's simulations (see the package documentation):
+// baselines for the tests, not part of the API.
+
 import (
 	"github.com/rebound-go/rebound/internal/window"
 	"sync"
@@ -41,7 +45,8 @@ type PercentSettings struct {
 	Now func() time.Time
 }
 
-// Percent is Finagle's RetryBudget: over a sliding Window, retries may
+// Percent is Finagle's RetryBudget
+// (https://twitter.github.io/finagle/guide/Clients.html#retries): over a sliding Window, retries may
 // not exceed Ratio times the calls plus MinPerSecond times the Window in
 // seconds. It does not learn: outcomes do not change it.
 //
