@@ -2,6 +2,7 @@ package rebound
 
 import (
 	"context"
+	"sync"
 	"sync/atomic"
 	"time"
 )
@@ -33,42 +34,56 @@ func (j copyJob) run() {
 }
 
 // copyWorkers runs a Transport's hedged copies, each on a goroutine of its
-// own, but on one that has just finished a copy when one is idle. Idle
-// goroutines wait on jobs alone; a sweep every copyIdle ends them once a
-// whole period has passed without a copy, and CloseIdleConnections ends
-// them at once.
+// own, but on one that has just finished a copy when one is idle. An idle
+// worker waits on a channel it made itself, so that in a testing/synctest
+// bubble it is durably blocked, as a connection of net/http is, and time
+// can pass. A sweep every copyIdle ends the idle workers once a whole
+// period has passed without a copy; CloseIdleConnections ends them at
+// once.
 type copyWorkers struct {
-	jobs  chan copyJob  // unbuffered: a send succeeds only if a worker is idle
-	busy  atomic.Bool   // a copy ran since the last sweep
-	armed atomic.Bool   // a sweep is scheduled
-	gen   atomic.Uint64 // closeIdle calls: a worker from an earlier one ends after its copy
-	live  atomic.Int32  // workers alive, for tests
+	busy  atomic.Bool  // a copy ran since the last sweep
+	armed atomic.Bool  // a sweep is scheduled
+	live  atomic.Int32 // workers alive, for tests
+
+	mu   sync.Mutex
+	idle []chan copyJob // each idle worker's own channel, the latest last
+	gen  uint64         // closeIdle calls: a worker from an earlier one ends after its copy
 }
 
-func newCopyWorkers() *copyWorkers { return &copyWorkers{jobs: make(chan copyJob)} }
-
-// start runs j on an idle worker, or on a new one.
+// start runs j on the worker idle last (its stack is the warmest), or on
+// a new one.
 func (w *copyWorkers) start(j copyJob) {
-	select {
-	case w.jobs <- j:
-	default:
-		w.live.Add(1)
-		go w.work(j, w.gen.Load())
+	w.mu.Lock()
+	if n := len(w.idle); n > 0 {
+		ch := w.idle[n-1]
+		w.idle = w.idle[:n-1]
+		w.mu.Unlock()
+		ch <- j // buffered: never blocks
+		return
 	}
+	gen := w.gen
+	w.mu.Unlock()
+	w.live.Add(1)
+	go w.work(j, gen)
 }
 
 func (w *copyWorkers) work(j copyJob, gen uint64) {
 	defer w.live.Add(-1)
+	ch := make(chan copyJob, 1)
 	for {
 		j.run()
-		if w.gen.Load() != gen { // CloseIdleConnections came while it ran
-			return
-		}
 		w.busy.Store(true) // before looking at armed: see sweep
 		if !w.armed.Load() && w.armed.CompareAndSwap(false, true) {
 			time.AfterFunc(copyIdle, w.sweep)
 		}
-		if j = <-w.jobs; j.g == nil { // closeIdle
+		w.mu.Lock()
+		if w.gen != gen { // CloseIdleConnections came while it ran
+			w.mu.Unlock()
+			return
+		}
+		w.idle = append(w.idle, ch)
+		w.mu.Unlock()
+		if j = <-ch; j.g == nil { // ended by a sweep or closeIdle
 			return
 		}
 	}
@@ -86,22 +101,25 @@ func (w *copyWorkers) sweep() {
 		}
 		return
 	}
-	w.drainIdle()
+	w.mu.Lock()
+	w.endIdleLocked()
+	w.mu.Unlock()
 }
 
 // closeIdle ends the workers idle now, and those busy once their copy
 // ends.
 func (w *copyWorkers) closeIdle() {
-	w.gen.Add(1)
-	w.drainIdle()
+	w.mu.Lock()
+	w.gen++
+	w.endIdleLocked()
+	w.mu.Unlock()
 }
 
-func (w *copyWorkers) drainIdle() {
-	for {
-		select {
-		case w.jobs <- copyJob{}:
-		default:
-			return
-		}
+// endIdleLocked ends the idle workers; w.mu is held.
+func (w *copyWorkers) endIdleLocked() {
+	for _, ch := range w.idle {
+		ch <- copyJob{} // buffered and empty while idle: never blocks
 	}
+	clear(w.idle)
+	w.idle = w.idle[:0]
 }

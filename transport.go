@@ -261,7 +261,7 @@ func NewTransport(next http.RoundTripper, cfg Config) (*Transport, error) {
 	if cfg.Hedge != nil {
 		h := *cfg.Hedge
 		t.shared.hedge = &h
-		t.copies = newCopyWorkers()
+		t.copies = new(copyWorkers)
 	}
 	hosts, err := newHostTable(&cfg, &t.shared)
 	if err != nil {
