@@ -44,6 +44,11 @@ type Breaker struct {
 	// that Allow neither locks when open nor, without the slow-call rule,
 	// when closed.
 	stateGen atomic.Uint64
+	// clean says that, while stateGen stays as it is, a success would
+	// change nothing: closed, no failure in the window, none in a row, no
+	// slow-call rule, no fleet counting outcomes. Done then returns
+	// without the lock, which is most calls to a healthy host.
+	clean atomic.Bool
 
 	mu        sync.Mutex
 	state     State
@@ -171,6 +176,9 @@ func (b *Breaker) ticket(now time.Duration) Ticket {
 //
 // Done does not allocate, unless it changes the state.
 func (b *Breaker) Done(t Ticket, o Outcome) {
+	if o == Success && b.clean.Load() && b.stateGen.Load() == t.gen<<stateBits|uint64(Closed) {
+		return
+	}
 	b.mu.Lock()
 	if t.gen != b.gen {
 		b.mu.Unlock()
@@ -190,10 +198,21 @@ func (b *Breaker) Done(t Ticket, o Outcome) {
 		b.probeDone(now, o, slow)
 	}
 	f := b.shared.alarm
+	b.clean.Store(b.successChangesNothing())
 	b.unlock()
 	if alarm {
 		f()
 	}
+}
+
+// successChangesNothing reports whether a success reported now would
+// leave every count as it is. b.mu is held.
+func (b *Breaker) successChangesNothing() bool {
+	if b.state != Closed || b.failures > 0 || b.cfg.slowDuration > 0 || b.shared.driven {
+		return false
+	}
+	w, ok := b.win.(*countWindow)
+	return b.win == nil || ok && w.n == len(w.ring) && w.tally.failures == 0 && w.tally.slow == 0
 }
 
 // now returns the time since the breaker's epoch, or zero if the breaker
@@ -322,6 +341,7 @@ func (b *Breaker) setState(to State) {
 	b.state = to
 	b.gen++
 	b.stateGen.Store(b.gen<<stateBits | uint64(to))
+	b.clean.Store(false)
 	b.probes, b.successes, b.judged = 0, 0, tally{}
 	b.inflight.reset()
 	if b.cfg.onStateChange != nil {

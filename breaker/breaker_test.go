@@ -458,3 +458,63 @@ func TestClockGoingBackwardsStandsStill(t *testing.T) {
 		t.Fatalf("counts %+v, want 2 calls, the first one slow", c)
 	}
 }
+
+// Done skips the lock for a success that would change nothing; the
+// window must count exactly as if it had taken it.
+func TestSuccessFastPathCountsLikeTheLock(t *testing.T) {
+	tests := []struct {
+		name      string
+		successes int
+		failures  int // then this many
+		open      bool
+	}{
+		{"window not full: successes count", 5, 5, true},
+		{"window not full: one failure short", 6, 4, false},
+		{"clean full window, then half fail", 100, 5, true},
+		{"clean full window, then fewer fail", 100, 4, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			b, err := New(Settings{FailureRate: 0.5, MinimumCalls: 10, WindowSize: 10})
+			if err != nil {
+				t.Fatal(err)
+			}
+			report := func(o Outcome) {
+				tk, err := b.Allow()
+				if err != nil {
+					t.Fatalf("Allow: %v", err)
+				}
+				b.Done(tk, o)
+			}
+			for range tt.successes {
+				report(Success)
+			}
+			for range tt.failures {
+				report(Failure)
+			}
+			if got := b.State() == Open; got != tt.open {
+				t.Fatalf("open %v after %d successes and %d failures, want %v (counts %+v)", got, tt.successes, tt.failures, tt.open, b.Counts())
+			}
+		})
+	}
+}
+
+// A success reported with a ticket of an earlier generation is not
+// counted, by the fast path either.
+func TestSuccessFastPathIgnoresStaleTicket(t *testing.T) {
+	b, err := New(Settings{ConsecutiveFailures: 1, OpenTimeout: time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 10 {
+		tk, _ := b.Allow()
+		b.Done(tk, Success)
+	}
+	stale, _ := b.Allow()
+	tk, _ := b.Allow()
+	b.Done(tk, Failure) // opens: a new generation
+	b.Done(stale, Success)
+	if b.State() != Open {
+		t.Fatalf("state %v: a success of the closed generation moved the open breaker", b.State())
+	}
+}

@@ -7,7 +7,14 @@ import (
 )
 
 func init() {
-	fleetlink.BreakerOf = func(b any) fleetlink.Breaker { return (*fleetBreaker)(b.(*Breaker)) }
+	fleetlink.BreakerOf = func(b any) fleetlink.Breaker {
+		bb := b.(*Breaker)
+		bb.mu.Lock()
+		bb.shared.driven = true // every outcome counts for TakeCounts from now on
+		bb.clean.Store(false)
+		bb.mu.Unlock()
+		return (*fleetBreaker)(bb)
+	}
 }
 
 // fleetBreaker is a Breaker as package fleet drives it, through
@@ -22,6 +29,7 @@ type fleetBreaker Breaker
 type shared struct {
 	calls, failures int
 	gated           bool
+	driven          bool // a fleet holds the breaker (fleetlink.BreakerOf)
 
 	alarmAt   int     // failures that sound the alarm; 0: off
 	alarmRate float64 // ... when they are at least this share of the calls

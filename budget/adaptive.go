@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/rebound-go/rebound/internal/fleetlink"
@@ -102,6 +103,12 @@ type Adaptive struct {
 	burst   int64   // most tokens the balance holds, in millionths
 	reserve int64   // retries a window may take without a token, in millionths
 
+	// full says that a successful first attempt would change nothing:
+	// the bucket is full and the first-attempt rate has stopped moving.
+	// Done then returns without the lock, which is most calls to a
+	// healthy host.
+	full atomic.Bool
+
 	mu      sync.Mutex
 	win     window.Window // retries over Window, for the reserve
 	balance int64         // in millionths of a token, in [-reserve, burst]
@@ -169,6 +176,7 @@ func (a *Adaptive) Allow() bool {
 		return false
 	}
 	a.balance = max(a.balance-micro, -a.reserve)
+	a.full.Store(false)
 	a.win.Add(now, window.Counts{retries: 1})
 	return true
 }
@@ -178,6 +186,9 @@ func (a *Adaptive) Allow() bool {
 // stand-in used while few retries have been seen, then pays its call's
 // share into the bucket.
 func (a *Adaptive) Done(retry, ok bool) {
+	if ok && !retry && a.full.Load() {
+		return
+	}
 	x := 0.0
 	if ok {
 		x = 1
@@ -199,6 +210,9 @@ func (a *Adaptive) Done(retry, ok bool) {
 		a.first += max(a.alpha, 1/(a.firsts+1)) * (x - a.first)
 		a.pay()
 	}
+	// Once warm, a success moves first by alpha·(1−first), which in
+	// floating point stops changing it just below 1.
+	a.full.Store(a.balance == a.burst && a.firsts >= 1/a.alpha && a.first+a.alpha*(1-a.first) == a.first)
 	a.mu.Unlock()
 }
 

@@ -143,3 +143,29 @@ func TestAdaptiveNoReserve(t *testing.T) {
 }
 
 func near(a, b float64) bool { return math.Abs(a-b) < 1e-12 }
+
+// A full bucket that a success would not change is left alone without
+// the lock; a retry taken from it makes the next success count again.
+func TestAdaptiveFullBucketStillRefills(t *testing.T) {
+	b, _ := newAdaptive(t, budget.AdaptiveSettings{Floor: 0.5, Burst: 2})
+	for range 100_000 { // far past warm-up: the first-attempt rate has stopped moving
+		b.Done(false, true)
+	}
+	if got := b.Tokens(); got != 2 {
+		t.Fatalf("tokens %v after 100 000 successes, want the burst 2", got)
+	}
+	if !b.Allow() || !b.Allow() {
+		t.Fatal("a full bucket of 2 refused a retry")
+	}
+	before := b.Tokens()
+	b.Done(false, true)
+	if got := b.Tokens(); got <= before {
+		t.Fatalf("tokens %v after a success, %v before: the success after a retry was dropped", got, before)
+	}
+	for range 10 {
+		b.Done(false, true)
+	}
+	if got := b.Tokens(); got != 2 {
+		t.Fatalf("tokens %v after ten more successes, want the burst 2 again", got)
+	}
+}

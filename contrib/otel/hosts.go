@@ -46,6 +46,7 @@ func (o *Observer) ObserveTransport(t *rebound.Transport) (unregister func() err
 		return nil, errors.New("otel: ObserveTransport: the Observer was not made by New, so it has no meter")
 	}
 	in := o.in
+	t.Hosts() // starts t's count of attempts in flight, which nobody pays for until someone looks
 	reg, err := in.meter.RegisterCallback(func(_ context.Context, obs metric.Observer) error {
 		in.observeHosts(obs, t.Hosts())
 		return nil
