@@ -16,3 +16,11 @@ func Estimate(l *Limiter) (limit float64, base time.Duration, probing bool) {
 	defer l.mu.Unlock()
 	return l.est.limit, l.est.base, l.est.win.probing
 }
+
+// Pace returns the host's usual pace the limiter measured, in successes a
+// millisecond, 0 until measured.
+func Pace(l *Limiter) float64 {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.est.pace * float64(time.Millisecond)
+}

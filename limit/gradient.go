@@ -2,57 +2,46 @@ package limit
 
 import (
 	"math"
-	"slices"
 	"time"
 )
 
 // Constants of the limit's algorithm; the package documentation gives
 // their sources.
 const (
-	minWindowSamples = 10               // a window closes after at least this many outcomes
-	maxWindowSamples = 100              // and after at most this many
-	tolerance        = 1.25             // latency over the idle latency that costs nothing (Envoy's buffer)
-	minGradient      = 0.5              // the most one window may cut, on latency alone
-	smoothing        = 0.5              // share of the way to the target one window goes
-	dropCut          = 0.5              // share of the limit cut when every outcome was a drop
-	probeInterval    = 60 * time.Second // between measurements of the no-load latency
-	probeJitter      = 0.15             // added at random to probeInterval, at most
-	probeAtMin       = 5                // windows at MinLimit that bring a probe forward
+	tolerance     = 1.25             // latency over the idle latency that costs nothing (Envoy's buffer)
+	minGradient   = 0.5              // the most one window may cut, on latency alone
+	smoothing     = 0.5              // share of the way to the target one window goes
+	dropCut       = 0.5              // share of the limit cut when every outcome was a drop
+	probeInterval = 60 * time.Second // between measurements of the no-load latency
+	probeJitter   = 0.15             // added at random to probeInterval, at most
+	probeDoubts   = 5                // windows in a row that doubt the no-load latency bring a probe forward
 )
-
-// sampleWindow gathers the outcomes of the calls that started after it
-// opened, so that every window measures the limit it was opened under.
-type sampleWindow struct {
-	start   time.Duration                   // since the limiter's epoch
-	lat     [maxWindowSamples]time.Duration // latencies of the successes
-	n       int                             // successes
-	drops   int
-	peak    int // most calls in flight since start
-	probing bool
-	cut     bool // the limit fell on calls still in flight (stall)
-}
 
 // estimator computes the limit from windows of outcomes. It is guarded
 // by the Limiter's mutex.
 type estimator struct {
 	limit     float64 // in [min, max]
 	min, max  float64
-	base      time.Duration // no-load latency; zero until the first probe
+	base      time.Duration // no-load latency, the latest probe's; zero until the first
+	baseLoad  int           // the most calls in flight while the probe measured base
 	nextProbe time.Duration
-	atMin     int       // consecutive windows that closed at min
+	doubts    int       // windows in a row that doubt base (close)
 	recent    latencies // of the latest windows, for stall
+	done      uint32    // calls that succeeded so far, wrapping around
+	pace      float64   // successes a nanosecond in the latest windows the callers filled, for stall; 0 until measured
 	win       sampleWindow
 	rand      func() float64 // in [0, 1), for the probe's jitter
 }
 
 func newEstimator(c *config, rand func() float64) estimator {
-	return estimator{
+	e := estimator{
 		limit: float64(c.initial),
 		min:   float64(c.minLimit),
 		max:   float64(c.maxLimit),
 		rand:  rand,
-		win:   sampleWindow{probing: true}, // measure the no-load latency first
 	}
+	e.open(0, 0) // a probe: base is not measured yet
+	return e
 }
 
 // admitLimit is the number of normal calls that may be in flight now:
@@ -65,62 +54,75 @@ func (e *estimator) admitLimit() int {
 	return max(int(l), int(e.min))
 }
 
-// admitted notes that inflight calls are in flight, one just admitted.
-func (e *estimator) admitted(inflight int) {
+// admitted notes a call admitted at now, inflight calls being in flight
+// with it, and returns what its slot keeps for ended and stall.
+func (e *estimator) admitted(now time.Duration, inflight int) slot {
 	e.win.peak = max(e.win.peak, inflight)
+	return slot{start: now, limit: int32(min(e.admitLimit(), math.MaxInt32)), win: e.win.join(now), done: e.done}
 }
 
-// sample records the outcome of a call that started at start, and closes
-// the window when it holds enough. Calls that started before the window
-// opened are not counted: they ran under an earlier limit. inflight is
-// the number of calls still in flight.
-func (e *estimator) sample(now, start time.Duration, dropped bool, inflight int) {
+// ended records the outcome of a call of window win that started at
+// start, and closes the current window when it is complete. A call of an
+// earlier window, or of none, ran under an earlier limit and is not
+// counted. inflight is the number of calls still in flight.
+func (e *estimator) ended(now, start time.Duration, win uint32, o Outcome, inflight int) {
 	w := &e.win
-	if start < w.start {
-		return
+	if o == OutcomeSuccess {
+		e.done++
 	}
-	if dropped {
-		w.drops++
-	} else {
-		w.lat[w.n] = now - start
-		w.n++
+	if win == w.id {
+		w.record(now-start, o)
 	}
-	if w.n+w.drops < e.windowSize() && w.n < maxWindowSamples {
-		return
+	if w.complete(now, windowPatience*e.recent.late()) {
+		e.close(now)
+		e.open(now, inflight)
 	}
-	e.close(now)
-	e.open(now, inflight)
 }
 
-// windowSize is the number of outcomes a window needs: about one limit's
-// worth, the calls of one round trip when the limit is reached.
+// windowSize is the number of calls a window takes: about one limit's
+// worth, the calls of one round trip when the limit is reached, or
+// probeSamples for a probe.
 func (e *estimator) windowSize() int {
+	if e.win.probing {
+		return probeSamples
+	}
 	return min(max(e.admitLimit(), minWindowSamples), maxWindowSamples)
 }
 
 // close moves the limit by what the window saw.
 func (e *estimator) close(now time.Duration) {
 	w := &e.win
+	if !w.probing && 2*w.peak >= int(e.limit) && now > w.opened {
+		e.pace = follow(e.pace, float64(e.done-w.done)/float64(now-w.opened))
+	}
+	doubt := false // the window's median contradicts base
 	switch {
+	case w.drops == 0 && w.n == 0:
+		// Every call was ignored: the window tells nothing.
 	case w.drops > 0:
 		// The host refused or timed out: cut, by half when every call was
-		// dropped, the multiplicative decrease of TCP and AIMD.
-		share := float64(w.drops) / float64(w.drops+w.n)
+		// dropped, the multiplicative decrease of TCP and AIMD. Members
+		// still in flight count as not dropped, as in the quantiles.
+		share := float64(w.drops) / float64(w.drops+w.total())
 		e.setLimit(e.limit * (1 - dropCut*share))
 	case w.probing:
-		e.base = median(w.lat[:w.n])
+		e.base = max(w.quantile(0.5), 1) // a base of zero means "not measured"
+		e.baseLoad = w.peak
 		e.nextProbe = now + time.Duration(float64(probeInterval)*(1+probeJitter*e.rand()))
 		if e.recent.mid == 0 { // the first measure; later probes, at half the limit, would understate it
-			e.recent.fold(w.lat[:w.n]) // sorted by median
+			e.recent.fold(w)
 		}
 	case w.cut:
 		// The calls in flight cut the limit during this window (stall):
 		// its latencies are of calls admitted before the cut.
-		e.recent.fold(sorted(w.lat[:w.n]))
+		e.recent.fold(w)
 	default:
-		rtt := median(w.lat[:w.n])
-		e.base = min(e.base, rtt)
-		e.recent.fold(w.lat[:w.n]) // sorted by median
+		rtt := max(w.quantile(0.5), 1)
+		e.recent.fold(w)
+		// Faster than base, or slower at a load no higher than the
+		// probe's: base is wrong, or the host's no-load latency changed.
+		doubt = tolerance*float64(rtt) < float64(e.base) ||
+			w.peak <= e.baseLoad && float64(rtt) > tolerance*float64(e.base)
 		if 2*w.peak < int(e.limit) {
 			break // the callers did not use the limit: it tells nothing
 		}
@@ -128,34 +130,29 @@ func (e *estimator) close(now time.Duration) {
 		target := e.limit*g + math.Sqrt(e.limit*g)
 		e.setLimit((1-smoothing)*e.limit + smoothing*target)
 	}
-	if e.limit <= e.min {
-		e.atMin++
+	// A window at min, where the host's no-load latency may have risen,
+	// doubts base too.
+	if e.limit <= e.min || doubt {
+		e.doubts++
 	} else {
-		e.atMin = 0
+		e.doubts = 0
 	}
 }
 
 // open starts the next window, a probe if one is due.
 func (e *estimator) open(now time.Duration, inflight int) {
-	probing := e.base == 0 || now >= e.nextProbe || e.atMin >= probeAtMin
+	probing := e.base == 0 || now >= e.nextProbe || e.doubts >= probeDoubts
 	if probing {
-		e.atMin = 0
+		e.doubts = 0
 	}
-	e.win.start, e.win.n, e.win.drops, e.win.peak, e.win.probing, e.win.cut = now, 0, 0, inflight, probing, false
+	id := e.win.id + 1
+	if id == 0 {
+		id = 1
+	}
+	e.win = sampleWindow{id: id, opened: now, done: e.done, peak: inflight, probing: probing}
+	e.win.size = e.windowSize()
 }
 
 func (e *estimator) setLimit(l float64) {
 	e.limit = min(max(l, e.min), e.max)
-}
-
-// median sorts d and returns its middle value, at least 1 ns (a base of
-// zero means "not measured"); d is not empty.
-func median(d []time.Duration) time.Duration {
-	return max(sorted(d)[len(d)/2], 1)
-}
-
-// sorted sorts d in place and returns it.
-func sorted(d []time.Duration) []time.Duration {
-	slices.Sort(d)
-	return d
 }

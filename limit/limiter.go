@@ -127,14 +127,13 @@ func (l *Limiter) Allow(ctx context.Context) (Ticket, error) {
 func (l *Limiter) Done(t Ticket, o Outcome) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if !l.slots.give(t.slot, t.seq) {
+	win, ok := l.slots.give(t.slot, t.seq)
+	if !ok {
 		return
 	}
 	l.inflight--
 	now := l.now()
-	if o == OutcomeSuccess || o == OutcomeDropped {
-		l.est.sample(now, t.start, o == OutcomeDropped, l.inflight)
-	}
+	l.est.ended(now, t.start, win, o, l.inflight)
 	l.watch(now)
 	l.dispatch()
 }
@@ -176,7 +175,7 @@ func (l *Limiter) now() time.Duration {
 // watch lets the calls still in flight cut the limit (estimator.stall).
 // It reports whether the limit fell. l.mu is held.
 func (l *Limiter) watch(now time.Duration) bool {
-	c, ok := l.slots.oldest(stallOrder)
+	c, ok := l.slots.oldest(stallRank(l.inflight))
 	return ok && l.est.stall(now, c)
 }
 
@@ -220,8 +219,7 @@ func (l *Limiter) admits(p Priority) bool {
 // admit takes a slot for a call starting now. l.mu is held.
 func (l *Limiter) admit(now time.Duration) Ticket {
 	l.inflight++
-	i, seq := l.slots.take(now, l.est.admitLimit())
-	l.est.admitted(l.inflight)
+	i, seq := l.slots.take(l.est.admitted(now, l.inflight))
 	return Ticket{start: now, slot: i, seq: seq}
 }
 

@@ -1,9 +1,6 @@
 package limit
 
-import (
-	"math"
-	"time"
-)
+import "time"
 
 // slots tells a live Ticket from a stale or repeated one, so that a Done
 // called twice, or with a ticket from before, cannot free a slot another
@@ -17,7 +14,7 @@ import (
 // linked list, oldest admission first, through s[0], which is never held
 // (the zero Ticket names it, and its even sequence number refuses it).
 //
-// Memory: 24 bytes a slot, as many slots as calls were ever in flight at
+// Memory: 32 bytes a slot, as many slots as calls were ever in flight at
 // once. The slices grow with the first calls and are reused after.
 type slots struct {
 	s    []slot  // s[0] is the list's sentinel: s[0].next is the oldest call
@@ -28,12 +25,14 @@ type slot struct {
 	start      time.Duration // when the call was admitted, since the limiter's epoch
 	seq        uint32
 	prev, next int32
-	limit      int32 // the limit it was admitted under (admitLimit)
+	limit      int32  // the limit it was admitted under (admitLimit)
+	win        uint32 // the window it belongs to (sampleWindow), 0 for none
+	done       uint32 // the calls that had succeeded when it was admitted (estimator.done)
 }
 
-// take holds a free slot for a call admitted at start under the given
-// limit, and returns it with its sequence number.
-func (s *slots) take(start time.Duration, limit int) (int32, uint32) {
+// take holds a free slot for the call c describes (its start, limit, win
+// and done), and returns it with its sequence number.
+func (s *slots) take(c slot) (int32, uint32) {
 	if len(s.s) == 0 {
 		s.s = append(s.s, slot{}) // the sentinel, linked to itself
 	}
@@ -47,25 +46,25 @@ func (s *slots) take(start time.Duration, limit int) (int32, uint32) {
 	}
 	last := s.s[0].prev
 	e := &s.s[i]
-	e.seq++
-	e.start, e.limit = start, int32(min(limit, math.MaxInt32))
-	e.prev, e.next = last, 0
+	c.seq, c.prev, c.next = e.seq+1, last, 0
+	*e = c
 	s.s[last].next = i
 	s.s[0].prev = i
 	return i, e.seq
 }
 
-// give frees slot i if it is held under seq, and reports whether it was.
-func (s *slots) give(i int32, seq uint32) bool {
+// give frees slot i if it is held under seq, and reports whether it was,
+// with the window of the call that held it.
+func (s *slots) give(i int32, seq uint32) (win uint32, ok bool) {
 	if i <= 0 || int(i) >= len(s.s) || seq&1 == 0 || s.s[i].seq != seq {
-		return false
+		return 0, false
 	}
 	e := &s.s[i]
 	e.seq++
 	s.s[e.prev].next = e.next
 	s.s[e.next].prev = e.prev
 	s.free = append(s.free, i)
-	return true
+	return e.win, true
 }
 
 // oldest returns the n-th oldest call in flight (n from 1), and false if

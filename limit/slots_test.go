@@ -21,15 +21,15 @@ func TestSlotsOldest(t *testing.T) {
 	for step := range 2000 {
 		if len(live) == 0 || rng.IntN(3) > 0 && len(live) < 50 {
 			at := time.Duration(step)
-			i, seq := s.take(at, step)
+			i, seq := s.take(slot{start: at, limit: int32(step), win: uint32(step)})
 			live = append(live, held{i, seq, at})
 		} else {
 			k := rng.IntN(len(live))
 			h := live[k]
-			if !s.give(h.i, h.seq) {
-				t.Fatalf("step %d: give of a held slot refused", step)
+			if win, ok := s.give(h.i, h.seq); !ok || win != uint32(h.start) {
+				t.Fatalf("step %d: give of a held slot: window %d, %t; want %d, true", step, win, ok, h.start)
 			}
-			if s.give(h.i, h.seq) {
+			if _, ok := s.give(h.i, h.seq); ok {
 				t.Fatalf("step %d: a slot given twice", step)
 			}
 			live = slices.Delete(live, k, k+1)
@@ -44,7 +44,13 @@ func TestSlotsOldest(t *testing.T) {
 			}
 		}
 	}
-	if s.give(0, 0) || s.give(-1, 1) || s.give(int32(len(s.s)), 1) {
-		t.Error("a zero or out-of-range ticket was accepted")
+	if _, ok := s.give(0, 0); ok {
+		t.Error("the zero ticket was accepted")
+	}
+	if _, ok := s.give(-1, 1); ok {
+		t.Error("a negative slot was accepted")
+	}
+	if _, ok := s.give(int32(len(s.s)), 1); ok {
+		t.Error("an out-of-range slot was accepted")
 	}
 }

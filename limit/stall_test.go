@@ -12,32 +12,41 @@ import (
 	"github.com/rebound-go/rebound/limit"
 )
 
-// The calls still in flight cut the limit as soon as the third oldest of
-// them is late, without waiting for a window to close: to the limit they
-// were admitted under times the recent median latency over their age, and
-// on as they age, but never twice for the same age. Recent latencies are
-// all 10 ms here, so a call is late after 12.5 ms (the tolerance above the
-// median).
+// The calls still in flight cut the limit as soon as the watched one (the
+// third oldest, or the last of the oldest quarter) is late and the host
+// has kept less than 80 % of its usual pace since it was admitted,
+// without waiting for a window to close: to the limit the calls were
+// admitted under times the share of its pace the host kept, down to half
+// of it, deeper as they age and the host stays slow, but never twice for
+// the same state. Recent latencies are all 10 ms here, so a call is late
+// after 12.5 ms (the tolerance above the median). The host's pace is
+// kept by calls that end as successes at 10 ms, before any is late, each
+// replaced by a new call at once.
 func TestStallCutsAtOnce(t *testing.T) {
 	const base = 10 * time.Millisecond
 	type step struct {
 		age  time.Duration // of the oldest calls, when one of the newest ends
-		want float64       // the limit, as a share of the one they were admitted under
+		want float64       // the limit, as a share of the one they were admitted under; 1 for no cut
 	}
 	for _, c := range []struct {
 		name  string
 		s     limit.Settings
-		calls int // admitted at once; 0 for as many as the limit allows
+		calls int     // admitted at once; 0 for as many as the limit allows
+		kept  float64 // share of its usual pace over 20 ms that the host keeps
 		steps []step
 	}{
-		{"on time: no cut", limit.Settings{}, 0, []step{{12 * time.Millisecond, 1}}},
-		{"twice as slow: halved", limit.Settings{}, 0, []step{{20 * time.Millisecond, 0.5}}},
-		{"cut on as they age, once per age", limit.Settings{}, 0,
-			[]step{{13 * time.Millisecond, 10.0 / 13}, {13 * time.Millisecond, 10.0 / 13}, {40 * time.Millisecond, 0.25}}},
-		{"fewer than three in flight: no cut", limit.Settings{InitialLimit: 4, MaxLimit: 4}, 0,
+		{"on time: no cut", limit.Settings{}, 0, 0, []step{{12 * time.Millisecond, 1}}},
+		{"late, the host keeps its pace: no cut", limit.Settings{}, 0, 0.9, []step{{20 * time.Millisecond, 1}}},
+		{"late, the host stalls: halved", limit.Settings{}, 0, 0, []step{{20 * time.Millisecond, 0.5}}},
+		{"late, the host at 60 % of its pace: cut to 60 %", limit.Settings{}, 0, 0.6,
+			[]step{{20 * time.Millisecond, 0.6}}},
+		{"cut deeper as they age, once per state", limit.Settings{}, 0, 0.9, []step{
+			{20 * time.Millisecond, 1}, {25 * time.Millisecond, 0.72}, {25 * time.Millisecond, 0.72}, {40 * time.Millisecond, 0.5},
+		}},
+		{"fewer than three in flight: no cut", limit.Settings{InitialLimit: 4, MaxLimit: 4}, 0, 0,
 			[]step{{time.Millisecond, 1}, {time.Second, 1}}},
-		{"callers use less than half the limit: no cut", limit.Settings{}, 10, []step{{time.Second, 1}}},
-		{"not below MinLimit", limit.Settings{MinLimit: 15}, 0, []step{{time.Second, 15.0 / 27}}},
+		{"callers use less than half the limit: no cut", limit.Settings{}, 10, 0, []step{{time.Second, 1}}},
+		{"not below MinLimit", limit.Settings{MinLimit: 15}, 0, 0, []step{{time.Second, 15.0 / 27}}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			l, clk := newMeasured(t, c.s, base)
@@ -46,8 +55,14 @@ func TestStallCutsAtOnce(t *testing.T) {
 			}
 			before, _, _ := limit.Estimate(l)
 			ts := admit(t, l, c.calls)
+			clk.Advance(base)
+			kept := int(math.Round(c.kept * limit.Pace(l) * 20))
+			replace(t, l, ts, kept)
+			if got, _, _ := limit.Estimate(l); got != before {
+				t.Fatalf("limit %.3f after %d successes on time, want %.3f", got, kept, before)
+			}
 			admitted := math.Floor(before)
-			var waited time.Duration
+			waited := base
 			for i, s := range c.steps {
 				clk.Advance(s.age - waited)
 				waited = s.age
@@ -57,11 +72,25 @@ func TestStallCutsAtOnce(t *testing.T) {
 				if s.want == 1 {
 					want = before
 				}
-				if math.Abs(got-want) > 1e-9 {
-					t.Errorf("oldest calls %v in flight: limit %.3f, want %.3f (admitted under %.2f)", s.age, got, want, before)
+				if math.Abs(got-want) > 0.02*want {
+					t.Errorf("oldest calls %v in flight, %d successes: limit %.3f, want %.3f (admitted under %.2f)",
+						s.age, kept, got, want, before)
 				}
 			}
 		})
+	}
+}
+
+// replace ends the newest of the calls ts holds as a success, and admits
+// another in its place, n times.
+func replace(t *testing.T, l *limit.Limiter, ts []limit.Ticket, n int) {
+	t.Helper()
+	for range n {
+		l.Done(ts[len(ts)-1], limit.OutcomeSuccess)
+		var err error
+		if ts[len(ts)-1], err = l.Allow(context.Background()); err != nil {
+			t.Fatal(err)
+		}
 	}
 }
 

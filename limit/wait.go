@@ -115,11 +115,12 @@ func (l *Limiter) dequeue(w *waiter) {
 	l.waits[w.prio+1]--
 }
 
-// release frees the slot of t without a sample, and hands it on. l.mu is
-// held.
+// release frees the slot of t, as a call that was never made (ignored),
+// and hands it on. l.mu is held.
 func (l *Limiter) release(t Ticket) {
-	if l.slots.give(t.slot, t.seq) {
+	if win, ok := l.slots.give(t.slot, t.seq); ok {
 		l.inflight--
+		l.est.ended(l.now(), t.start, win, OutcomeIgnored, l.inflight)
 		l.dispatch()
 	}
 }
