@@ -193,3 +193,32 @@ func TestHedgesSpendTheBudget(t *testing.T) {
 		}
 	})
 }
+
+// A hedged call leaves no goroutine behind, so a testing/synctest bubble
+// ends without CloseIdleConnections, and a Transport may serve calls
+// inside and outside bubbles alike (a goroutine belongs to the bubble it
+// was started in for its whole life: one kept for reuse would not).
+func TestHedgedCallsLeaveNoGoroutineForBubbles(t *testing.T) {
+	shared, err := NewTransport(memTransport{}, Config{Hedge: &hedge.Settings{Delay: time.Second}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	get := func(t *testing.T, rt http.RoundTripper) {
+		req, _ := http.NewRequestWithContext(t.Context(), "GET", "http://example.test/", nil)
+		resp, err := rt.RoundTrip(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+	}
+	get(t, shared) // outside
+	synctest.Test(t, func(t *testing.T) {
+		own, err := NewTransport(memTransport{}, Config{Hedge: &hedge.Settings{Delay: time.Second}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		get(t, own)
+		get(t, shared) // inside
+	})
+	get(t, shared) // outside again
+}

@@ -305,7 +305,6 @@ func mxTransport(t *testing.T, next http.RoundTripper, cfg rebound.Config) *rebo
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(tr.CloseIdleConnections) // hedged copies' goroutines, as for net/http's connections
 	return tr
 }
 

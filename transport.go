@@ -236,8 +236,7 @@ type Transport struct {
 	shared     guards     // attempt timeouts and hedging, for every host; the guards when hosts is nil
 	fallback   func(*http.Request, *http.Response, error) (*http.Response, error)
 	idemKey    func() string
-	showQuery  bool         // Config.ShowQueryValues
-	copies     *copyWorkers // runs hedged copies; nil: no hedging
+	showQuery  bool // Config.ShowQueryValues
 	// lean: nothing watches a call and nothing guards it but a budget or
 	// a breaker, so RoundTrip may make attempt 1 before building the call
 	// (firstAttempt), unless the request's context carries options.
@@ -261,7 +260,6 @@ func NewTransport(next http.RoundTripper, cfg Config) (*Transport, error) {
 	if cfg.Hedge != nil {
 		h := *cfg.Hedge
 		t.shared.hedge = &h
-		t.copies = new(copyWorkers)
 	}
 	hosts, err := newHostTable(&cfg, &t.shared)
 	if err != nil {
@@ -396,17 +394,10 @@ func (t *Transport) roundTrip(req *http.Request, g *guards, first attemptResult,
 func errorf(format string, args ...any) error { return fmt.Errorf("rebound: "+format, args...) }
 
 // CloseIdleConnections closes the idle connections of the transport it
-// wraps, when that one can, and ends the goroutines that send hedged
-// copies: the idle ones at once, the busy ones when their copy ends (left
-// alone, they end after half a second without a copy). Like net/http's
-// connections, they outlive a testing/synctest bubble unless this is called.
-// rebound itself never calls it on a caller's behalf: emptying a shared
-// pool because one request failed only makes every other request dial
-// again.
+// wraps, when that one can. rebound itself never calls it on a caller's
+// behalf: emptying a shared pool because one request failed only makes
+// every other request dial again.
 func (t *Transport) CloseIdleConnections() {
-	if t.copies != nil {
-		t.copies.closeIdle()
-	}
 	if c, ok := t.next().(interface{ CloseIdleConnections() }); ok {
 		c.CloseIdleConnections()
 	}
