@@ -53,6 +53,12 @@ func (h *hostTable) get(req *http.Request) *guards {
 			g = h.insert(key)
 		}
 		h.last.Store(g)
+		// A sweep may have forgotten g between the lookup and the store,
+		// and its CompareAndSwap found last not yet g: look again, so
+		// that last never keeps guards the table no longer holds.
+		if v, ok := h.hosts.Load(key); !ok || v != g {
+			h.last.CompareAndSwap(g, nil)
+		}
 	}
 	if !g.used.Load() { // a load first: most calls find it set, and a store would bounce the cache line
 		g.used.Store(true)
