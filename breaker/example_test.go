@@ -47,18 +47,19 @@ func Example_retry() {
 	// breaker: open
 }
 
-// callPricing makes one call through b: a Failure when get fails.
-func callPricing(b *breaker.Breaker, get func() (float64, error)) (float64, error) {
+// callPricing makes one call through b: a Failure when get fails or
+// panics (the deferred Done returns a half-open probe's slot either way).
+func callPricing(b *breaker.Breaker, get func() (float64, error)) (price float64, err error) {
 	t, err := b.Allow()
 	if err != nil {
 		return 0, err // not sent
 	}
-	price, err := get()
-	if err != nil {
-		b.Done(t, breaker.Failure)
+	outcome := breaker.Failure
+	defer func() { b.Done(t, outcome) }()
+	if price, err = get(); err != nil {
 		return 0, err
 	}
-	b.Done(t, breaker.Success)
+	outcome = breaker.Success
 	return price, nil
 }
 

@@ -7,7 +7,7 @@ import (
 )
 
 func init() {
-	fleetlink.BreakerOf = func(b any) fleetlink.Breaker {
+	fleetlink.DriveBreaker = func(b any) fleetlink.Breaker {
 		bb := b.(*Breaker)
 		bb.mu.Lock()
 		bb.shared.driven = true // every outcome counts for TakeCounts from now on
@@ -29,7 +29,7 @@ type fleetBreaker Breaker
 type shared struct {
 	calls, failures int
 	gated           bool
-	driven          bool // a fleet holds the breaker (fleetlink.BreakerOf)
+	driven          bool // a fleet holds the breaker (fleetlink.DriveBreaker)
 
 	alarmAt   int     // failures that sound the alarm; 0: off
 	alarmRate float64 // ... when they are at least this share of the calls

@@ -219,4 +219,4 @@ func TestFailureAlarm(t *testing.T) {
 }
 
 // fleetOf is b as package fleet drives it.
-func fleetOf(b *Breaker) fleetlink.Breaker { return fleetlink.BreakerOf(b) }
+func fleetOf(b *Breaker) fleetlink.Breaker { return fleetlink.DriveBreaker(b) }

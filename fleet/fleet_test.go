@@ -147,8 +147,8 @@ func TestBreakerFollowsTheFleet(t *testing.T) {
 
 		st.set(View{Breaker: BreakerView{OpenFor: 2 * time.Second}}, nil)
 		step()
-		if !f.Stats().Connected || b.State() != breaker.Open || fleetlink.BreakerOf(b).OpenRemaining() < time.Second {
-			t.Fatalf("fleet open: connected %v, breaker %v for %v", f.Stats().Connected, b.State(), fleetlink.BreakerOf(b).OpenRemaining())
+		if !f.Stats().Connected || b.State() != breaker.Open || fleetlink.DriveBreaker(b).OpenRemaining() < time.Second {
+			t.Fatalf("fleet open: connected %v, breaker %v for %v", f.Stats().Connected, b.State(), fleetlink.DriveBreaker(b).OpenRemaining())
 		}
 		st.set(View{Breaker: BreakerView{HalfOpen: true}}, nil)
 		time.Sleep(2 * time.Second) // the local period ends: half-open, gated

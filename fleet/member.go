@@ -53,7 +53,7 @@ type Member struct {
 func (f *Fleet) Join(key string, g Guards) *Member {
 	m := &Member{f: f, key: key, brk: g.Breaker, kick: f.poke}
 	if g.Breaker != nil {
-		m.link = fleetlink.BreakerOf(g.Breaker)
+		m.link = fleetlink.DriveBreaker(g.Breaker)
 		m.rule = newRule(g.BreakerSettings, f.s.Lease)
 		m.setAlarm(1)
 	}

@@ -5,7 +5,8 @@
 // within a delay, another; the first good answer wins and the others are
 // cancelled. It cuts the tail of latency at the cost of a little extra
 // load, where pester's Concurrency (every copy at once) multiplies it. The
-// rebound Transport does the sending; this package decides when.
+// rebound Transport does the sending and decides when, from these
+// settings.
 package hedge
 
 import "time"

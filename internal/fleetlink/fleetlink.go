@@ -63,9 +63,11 @@ type Pacer interface {
 }
 
 var (
-	// BreakerOf returns the fleet's handle on b, a *breaker.Breaker.
+	// DriveBreaker returns the fleet's handle on b, a *breaker.Breaker,
+	// and makes b count every outcome for TakeCounts from then on (its
+	// lock-free success path is off while a fleet drives it).
 	// Package breaker sets it.
-	BreakerOf func(b any) Breaker
+	DriveBreaker func(b any) Breaker
 	// PacerOf returns the fleet's handle on p, a *ratelimit.Pacer.
 	// Package ratelimit sets it.
 	PacerOf func(p any) Pacer
