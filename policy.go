@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/rebound-go/rebound/backoff"
+	"github.com/rebound-go/rebound/internal/httpidem"
 )
 
 // The defaults of a zero Policy, in one place.
@@ -173,7 +174,7 @@ func (p *Policy) extraStatus(code int) bool {
 }
 
 func (p *Policy) idempotent(req *http.Request) bool {
-	return p.RetryNonIdempotent || req == nil || isIdempotent(req)
+	return p.RetryNonIdempotent || req == nil || httpidem.Idempotent(req)
 }
 
 // Delay implements [Retrier]: the backoff, on top of the server's
@@ -229,21 +230,6 @@ func (p *Policy) serverWait(o Outcome) (time.Duration, bool) {
 		}
 	}
 	return 0, false
-}
-
-// isIdempotent reports whether req may be sent twice without harm: its
-// method is GET, HEAD, OPTIONS, TRACE, PUT or DELETE, or it carries an
-// Idempotency-Key (or X-Idempotency-Key) header, as net/http itself judges.
-func isIdempotent(req *http.Request) bool {
-	switch req.Method {
-	case "", http.MethodGet, http.MethodHead, http.MethodOptions, http.MethodTrace, http.MethodPut, http.MethodDelete:
-		return true
-	}
-	_, ok := req.Header["Idempotency-Key"]
-	if !ok {
-		_, ok = req.Header["X-Idempotency-Key"]
-	}
-	return ok
 }
 
 // waitSource says why the loop waits, for the events.

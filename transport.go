@@ -14,6 +14,7 @@ import (
 	"github.com/rebound-go/rebound/fleet"
 	"github.com/rebound-go/rebound/hedge"
 	"github.com/rebound-go/rebound/internal/hedgeplan"
+	"github.com/rebound-go/rebound/internal/httpidem"
 	"github.com/rebound-go/rebound/limit"
 	"github.com/rebound-go/rebound/ratelimit"
 	"github.com/rebound-go/rebound/throttle"
@@ -354,7 +355,7 @@ func (t *Transport) roundTrip(req *http.Request, g *guards, first attemptResult,
 		}
 		return nil, errorf("nil Request.URL")
 	}
-	if t.idemKey != nil && !isIdempotent(req) {
+	if t.idemKey != nil && !httpidem.Idempotent(req) {
 		req = withIdempotencyKey(req, t.idemKey())
 	}
 	ctx := req.Context()
@@ -374,7 +375,7 @@ func (t *Transport) roundTrip(req *http.Request, g *guards, first attemptResult,
 			c.g = t.hosts.get(req)
 		}
 	}
-	hedged := c.g.hedge != nil && (c.g.hedge.NonIdempotent || isIdempotent(req))
+	hedged := c.g.hedge != nil && (c.g.hedge.NonIdempotent || httpidem.Idempotent(req))
 	body, err := prepareBody(req, orDefault(t.maxBuffer, defaultMaxBufferedBody), c.retrier, hedged)
 	if err != nil {
 		t.stats.failed.Add(1)

@@ -11,6 +11,7 @@ import (
 
 	"github.com/rebound-go/rebound"
 	"github.com/rebound-go/rebound/backoff"
+	"github.com/rebound-go/rebound/internal/httpidem"
 )
 
 // explainer puts into words why a call stopped where it did, naming the
@@ -87,7 +88,7 @@ func (x explainer) stopReason(reason error, resp *http.Response) string {
 // retriedIfIdempotent reports whether the policy would have retried the
 // last outcome had req carried an Idempotency-Key (or -idempotent).
 func (x explainer) retriedIfIdempotent(req *http.Request, last attemptOutcome) bool {
-	if req == nil || idempotent(req) {
+	if req == nil || httpidem.Idempotent(req) {
 		return false
 	}
 	ctx := context.Background()
@@ -98,22 +99,6 @@ func (x explainer) retriedIfIdempotent(req *http.Request, last attemptOutcome) b
 		o.Response = &http.Response{StatusCode: last.status, Header: http.Header{}, Request: r}
 	}
 	return x.policy.ShouldRetry(ctx, o)
-}
-
-// idempotent reports whether req may be sent twice without harm, as
-// rebound's Policy judges it: its method is GET, HEAD, OPTIONS, TRACE, PUT
-// or DELETE, or it carries an Idempotency-Key (or X-Idempotency-Key)
-// header. Hedging and retries of 5xx and errors are for such requests.
-func idempotent(req *http.Request) bool {
-	switch req.Method {
-	case "", http.MethodGet, http.MethodHead, http.MethodOptions, http.MethodTrace, http.MethodPut, http.MethodDelete:
-		return true
-	}
-	_, ok := req.Header["Idempotency-Key"]
-	if !ok {
-		_, ok = req.Header["X-Idempotency-Key"]
-	}
-	return ok
 }
 
 // causeOf is the error to show for a failed call: the last attempt's,

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/rebound-go/rebound"
+	"github.com/rebound-go/rebound/internal/httpidem"
 )
 
 // fetchCall is one run of get, head, post, put, patch or delete: what
@@ -142,7 +143,7 @@ func (c *fetchCall) warn(req *http.Request) {
 	if c.cfg.Policy.MaxAttempts() < 1 && c.o.timeout == 0 {
 		fmt.Fprintln(c.e.stderr, "rebound: warning: -attempts -1 without -timeout: nothing bounds the retries but Ctrl-C")
 	}
-	if c.o.hedge > 0 && !idempotent(req) {
+	if c.o.hedge > 0 && !httpidem.Idempotent(req) {
 		fmt.Fprintf(c.e.stderr, "rebound: warning: -hedge is ignored: %s is not idempotent; add -idempotent\n", req.Method)
 	}
 }
