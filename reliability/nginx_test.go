@@ -90,8 +90,11 @@ http {
 }
 
 // A healthy but flaky host (30 % of answers 503 at random, from a real
-// nginx) does not trip the breaker's defaults: in 100 runs of 200 calls
-// none trips, and retries carry the calls to success.
+// nginx) does not trip the breaker's defaults, and retries carry the calls
+// to success. A trip needs 50 failures among 100 attempts where 30 are
+// expected: about 1 run in 3000 of 200 calls (280 attempts) meets one by
+// chance (a simulation of independent 30 % failures), so 100 runs show
+// one trip in about 3.5 % of test runs and two in fewer than 0.1 %.
 func TestNginxFlakyHostDoesNotTripTheBreaker(t *testing.T) {
 	t.Parallel()
 	base := startNginx(t,
@@ -137,8 +140,8 @@ func TestNginxFlakyHostDoesNotTripTheBreaker(t *testing.T) {
 	wg.Wait()
 	share := float64(ok.Load()) / float64(total.Load())
 	t.Logf("%d runs of %d calls: %d breaker trips, %.1f %% success", runs, calls, trips.Load(), 100*share)
-	if trips.Load() != 0 {
-		t.Errorf("the breaker tripped %d times on a host that is only flaky", trips.Load())
+	if trips.Load() > 1 {
+		t.Errorf("the breaker tripped %d times in %d runs on a host that is only flaky; chance allows one", trips.Load(), runs)
 	}
 	if share < 0.95 {
 		t.Errorf("success %.1f %%, want ≥ 95 %% (3 attempts at 30 %% failures: 97.3 %% expected)", 100*share)
