@@ -58,7 +58,10 @@ func (e *estimator) admitLimit() int {
 // with it, and returns what its slot keeps for ended and stall.
 func (e *estimator) admitted(now time.Duration, inflight int) slot {
 	e.win.peak = max(e.win.peak, inflight)
-	return slot{start: now, limit: int32(min(e.admitLimit(), math.MaxInt32)), win: e.win.join(now), done: e.done}
+	// The slot keeps the limit itself, not a probe's half of it: a call
+	// admitted during a probe and watched after it must not anchor the
+	// stall cut on half the limit.
+	return slot{start: now, limit: int32(min(max(int(e.limit), int(e.min)), math.MaxInt32)), win: e.win.join(now), done: e.done}
 }
 
 // ended records the outcome of a call of window win that started at

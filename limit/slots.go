@@ -25,7 +25,7 @@ type slot struct {
 	start      time.Duration // when the call was admitted, since the limiter's epoch
 	seq        uint32
 	prev, next int32
-	limit      int32  // the limit it was admitted under (admitLimit)
+	limit      int32  // the limit when it was admitted (not halved by a probe)
 	win        uint32 // the window it belongs to (sampleWindow), 0 for none
 	done       uint32 // the calls that had succeeded when it was admitted (estimator.done)
 }

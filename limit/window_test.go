@@ -82,3 +82,23 @@ func TestStallRank(t *testing.T) {
 		}
 	}
 }
+
+// A call admitted during a probe keeps the limit itself, not the probe's
+// half of it, so that the stall cut, if it watches that call after the
+// probe, is anchored on the limit the host was given.
+func TestSlotKeepsTheLimitNotTheProbesHalf(t *testing.T) {
+	c, err := Settings{InitialLimit: 40}.config()
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := newEstimator(&c, func() float64 { return 0.5 })
+	if !e.win.probing {
+		t.Fatal("a new estimator should open with a probe")
+	}
+	if got := e.admitLimit(); got != 20 {
+		t.Fatalf("admitLimit %d during the probe, want 20", got)
+	}
+	if s := e.admitted(0, 1); s.limit != 40 {
+		t.Fatalf("slot.limit %d for a call admitted during the probe, want the limit 40", s.limit)
+	}
+}
