@@ -18,8 +18,9 @@ type HostState struct {
 	Breaker breaker.State
 	// BudgetTokens is what the host's retry budget has left, in retries,
 	// when it says (budget.Adaptive does, and any budget with a
-	// Tokens() float64 method); NaN when
-	// there is no budget or it does not say.
+	// Tokens() float64 method); NaN when there is no budget or it does not
+	// say. An Adaptive budget's is negative while it owes retries it
+	// granted from its reserve.
 	BudgetTokens float64
 	// InFlight is how many attempts to the host are in flight now, from
 	// admission until their answer. The count starts at the Transport's
