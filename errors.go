@@ -48,6 +48,8 @@ func (e *RetryError) Error() string {
 		return fmt.Sprintf("max retry attempts (%d) reached: %v", e.Attempts, e.Err)
 	case e.Reason == nil:
 		return fmt.Sprintf("rebound: attempt %d failed: %v", e.Attempts, e.Err)
+	case e.Err == nil && e.Attempts == 0:
+		return fmt.Sprintf("%v: nothing sent", e.Reason)
 	case e.Err == nil:
 		return fmt.Sprintf("%v after %d attempts", e.Reason, e.Attempts)
 	}

@@ -8,6 +8,8 @@ import (
 	"testing"
 	"testing/synctest"
 	"time"
+
+	"github.com/rebound-go/rebound/breaker"
 )
 
 func TestRetryGeneric(t *testing.T) {
@@ -122,4 +124,24 @@ func TestRetryCancelDuringWait(t *testing.T) {
 			t.Fatalf("err %#v", err)
 		}
 	})
+}
+
+// The text of a *RetryError says how the call ended, for each shape.
+func TestRetryErrorText(t *testing.T) {
+	boom := errors.New("boom")
+	tests := []struct {
+		err  RetryError
+		want string
+	}{
+		{RetryError{Attempts: 3, Err: boom, Reason: ErrAttemptsExhausted}, "max retry attempts (3) reached: boom"},
+		{RetryError{Attempts: 2, Err: boom}, "rebound: attempt 2 failed: boom"},
+		{RetryError{Attempts: 0, Reason: breaker.ErrCircuitOpen}, "breaker: circuit open: nothing sent"},
+		{RetryError{Attempts: 2, Reason: breaker.ErrCircuitOpen}, "breaker: circuit open after 2 attempts"},
+		{RetryError{Attempts: 2, Err: boom, Reason: context.DeadlineExceeded}, "context deadline exceeded after 2 attempts: boom"},
+	}
+	for _, tt := range tests {
+		if got := tt.err.Error(); got != tt.want {
+			t.Errorf("%+v: %q, want %q", tt.err, got, tt.want)
+		}
+	}
 }
