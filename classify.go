@@ -117,7 +117,9 @@ func nodeSays(err error, connecting bool) (says uint8, wrapsConnecting bool) {
 	if err == context.Canceled || isCanceled(err) {
 		says |= saysCanceled
 	}
-	if err == io.EOF || err == io.ErrUnexpectedEOF || err == net.ErrClosed {
+	// io.ErrClosedPipe is net.Pipe's closed connection (an in-process
+	// transport's, or a test's), as net.ErrClosed is a socket's.
+	if err == io.EOF || err == io.ErrUnexpectedEOF || err == net.ErrClosed || err == io.ErrClosedPipe {
 		says |= saysMaybeSent
 	}
 	switch e := err.(type) {

@@ -93,6 +93,7 @@ func TestClassify(t *testing.T) {
 		{"TCP timeout", opErr("read", sysErr(syscall.ETIMEDOUT)), maybeSent},
 		{"deadline", context.DeadlineExceeded, maybeSent},
 		{"closed connection", opErr("read", net.ErrClosed), maybeSent},
+		{"closed in-process pipe", opErr("write", io.ErrClosedPipe), maybeSent},
 		{"EOF wrapped by Client", &url.Error{Op: "Get", URL: "x", Err: io.EOF}, maybeSent},
 		{"refused and reset: the riskier", errors.Join(opErr("dial", syscall.ECONNREFUSED), opErr("read", syscall.ECONNRESET)), maybeSent},
 		{"reset and refused: the same", errors.Join(opErr("read", syscall.ECONNRESET), opErr("dial", syscall.ECONNREFUSED)), maybeSent},
