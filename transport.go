@@ -323,6 +323,11 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 // nothing else to do, made before the call's state is built. Whatever it
 // gives, run takes as its first attempt.
 func (t *Transport) firstAttempt(req *http.Request, g *guards) (a attemptResult) {
+	if g.breaker == nil && g.budget == nil && g.counting == nil {
+		// Nothing to give back if the RoundTripper panics: no defer.
+		a.resp, a.err = t.next().RoundTrip(req)
+		return a
+	}
 	var p permit
 	if g.breaker != nil {
 		if p.ticket, a.refused = g.breaker.Allow(); a.refused != nil {
