@@ -46,24 +46,33 @@ func (h *hostTable) get(req *http.Request) *guards {
 	key := h.key(req)
 	g := h.last.Load()
 	if g == nil || g.key != key {
-		v, ok := h.hosts.Load(key)
-		if ok {
-			g = v.(*guards)
-		} else {
-			g = h.insert(key)
-		}
-		h.last.Store(g)
-		// A sweep may have forgotten g between the lookup and the store,
-		// and its CompareAndSwap found last not yet g: look again, so
-		// that last never keeps guards the table no longer holds.
-		if v, ok := h.hosts.Load(key); !ok || v != g {
-			h.last.CompareAndSwap(g, nil)
-		}
+		g = h.find(key)
+		h.remember(key, g)
 	}
 	if !g.used.Load() { // a load first: most calls find it set, and a store would bounce the cache line
 		g.used.Store(true)
 	}
 	return g
+}
+
+// find returns the guards of key, making them if the table has none.
+func (h *hostTable) find(key string) *guards {
+	if v, ok := h.hosts.Load(key); ok {
+		return v.(*guards)
+	}
+	return h.insert(key)
+}
+
+// remember makes g, found for key, the last host found. A sweep may have
+// forgotten g since find, and its CompareAndSwap found last not yet g:
+// so remember looks again after its store, and last never keeps guards
+// the table no longer holds (either the sweep's delete comes before that
+// look, or its CompareAndSwap after the store).
+func (h *hostTable) remember(key string, g *guards) {
+	h.last.Store(g)
+	if v, ok := h.hosts.Load(key); !ok || v != g {
+		h.last.CompareAndSwap(g, nil)
+	}
 }
 
 func (h *hostTable) insert(key string) *guards {

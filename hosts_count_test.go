@@ -1,6 +1,7 @@
 package rebound
 
 import (
+	"fmt"
 	"io"
 	"net/http"
 	"strings"
@@ -53,5 +54,34 @@ func TestInFlightCountedFromFirstHosts(t *testing.T) {
 	}
 	if h := tr.Hosts(); h[0].InFlight != 0 {
 		t.Fatalf("InFlight %d after the answer, want 0", h[0].InFlight)
+	}
+}
+
+// A sweep that forgets a host between find and remember leaves no trace
+// in the last-host cache: the next call to that host gets the guards the
+// table holds, not the forgotten ones.
+func TestLastHostNeverKeepsForgottenGuards(t *testing.T) {
+	tr, err := NewTransport(roundTripFunc(func(r *http.Request) (*http.Response, error) {
+		return &http.Response{StatusCode: 200, Header: http.Header{}, Body: http.NoBody, Request: r}, nil
+	}), Config{Breaker: &breaker.Settings{}, MaxHosts: 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := tr.hosts
+	hot := h.find("hot.test")
+	hot.used.Store(false)
+	for i := range 4 { // the fourth passes MaxHosts: the sweep forgets hot.test, the one not called since
+		h.find(fmt.Sprintf("h%d.test", i))
+	}
+	if _, ok := h.hosts.Load("hot.test"); ok {
+		t.Fatal("the sweeps kept hot.test; the test needs it forgotten")
+	}
+	h.remember("hot.test", hot) // the store that comes after the sweep
+	if g := h.last.Load(); g == hot {
+		t.Fatal("the last-host cache keeps guards the table forgot")
+	}
+	req, _ := http.NewRequest("GET", "http://hot.test/", nil)
+	if g := h.get(req); g == hot {
+		t.Fatal("a call to hot.test got the forgotten guards")
 	}
 }
