@@ -7,6 +7,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/rebound-go/rebound/internal/redact"
 )
 
 // attemptLog collects the Events of one call, for the tests, as a user's
@@ -121,7 +123,7 @@ func (l *attemptLog) record(e Event) {
 			if r.Method == "" {
 				r.Method = http.MethodGet
 			}
-			r.URL = redactedURL(e.Request.URL, e.showQuery)
+			r.URL = redact.URL(e.Request.URL, e.showQuery)
 		}
 		l.entries = append(l.entries, r)
 	case EventAttemptDone:

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/rebound-go/rebound/breaker"
+	"github.com/rebound-go/rebound/internal/redact"
 )
 
 // A secret in a query string never reaches what rebound writes, unless
@@ -54,7 +55,7 @@ func TestRedactedURL(t *testing.T) {
 		{"http://h/?a=1;b=2", "http://h/?a=xxxxx"},
 	} {
 		req, _ := http.NewRequest("GET", tt.in, nil)
-		if got := redactedURL(req.URL, false); got != tt.want {
+		if got := redact.URL(req.URL, false); got != tt.want {
 			t.Errorf("%s: %s, want %s", tt.in, got, tt.want)
 		}
 	}

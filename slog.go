@@ -5,6 +5,7 @@ import (
 	"log/slog"
 
 	"github.com/rebound-go/rebound/breaker"
+	"github.com/rebound-go/rebound/internal/redact"
 )
 
 // SlogEvents returns an OnEvent hook that logs to logger: attempts and
@@ -38,7 +39,7 @@ func SlogEvents(logger *slog.Logger) func(context.Context, Event) {
 			if method == "" {
 				method = "GET"
 			}
-			attrs = append(attrs, slog.String("method", method), slog.String("url", redactedURL(e.Request.URL, e.showQuery)))
+			attrs = append(attrs, slog.String("method", method), slog.String("url", redact.URL(e.Request.URL, e.showQuery)))
 		}
 		if e.Status != 0 {
 			attrs = append(attrs, slog.Int("status", e.Status))

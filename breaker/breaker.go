@@ -371,7 +371,7 @@ func (b *Breaker) Counts() Counts {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	now := b.now()
-	c := Counts{ConsecutiveFailures: b.failures, Waiting: b.waiters.n}
+	c := Counts{ConsecutiveFailures: b.failures, Waiting: b.waiters.Len()}
 	if b.win != nil {
 		t := b.win.total(now)
 		c.Calls, c.Failures, c.SlowCalls = t.calls, t.failures, t.slow

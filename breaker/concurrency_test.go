@@ -185,7 +185,7 @@ func TestConcurrentWaits(t *testing.T) {
 		}
 		b.mu.Lock()
 		defer b.mu.Unlock()
-		if b.waiters.n != 0 || b.waiters.head != nil || b.waiters.tail != nil || b.waiters.rampStop != nil || b.probes != 0 {
+		if b.waiters.Len() != 0 || b.waiters.Front() != nil || b.waiters.Back() != nil || b.waiters.rampStop != nil || b.probes != 0 {
 			t.Errorf("with no call left: %+v, %d probes", b.waiters, b.probes)
 		}
 	})

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"time"
+
+	"github.com/rebound-go/rebound/internal/fifo"
 )
 
 // Wait is Allow for a call that would rather wait for the dependency to
@@ -59,13 +61,15 @@ func (b *Breaker) Wait(ctx context.Context) (Ticket, error) {
 // but for ready, and for t and ok, which are written before ready is
 // closed and read after.
 type waiter struct {
-	prev, next *waiter
-	ready      chan struct{} // closed when decided
-	expires    time.Duration // since epoch: when its budget ends
-	decided    bool
-	ok         bool   // let through, with t; or refused
-	t          Ticket // when ok
+	links   fifo.Links[*waiter]
+	ready   chan struct{} // closed when decided
+	expires time.Duration // since epoch: when its budget ends
+	decided bool
+	ok      bool   // let through, with t; or refused
+	t       Ticket // when ok
 }
+
+func (w *waiter) FIFOLinks() *fifo.Links[*waiter] { return &w.links }
 
 // wait is Wait after Allow refused the call.
 func (b *Breaker) wait(ctx context.Context) (Ticket, error) {
@@ -117,12 +121,12 @@ func (b *Breaker) park(budget time.Duration) (*waiter, Ticket, error) {
 	if t, ok := b.admit(b.now()); ok {
 		return nil, t, nil // the breaker changed since Allow
 	}
-	if budget <= 0 || b.waiters.n >= b.cfg.maxWaiting ||
+	if budget <= 0 || b.waiters.Len() >= b.cfg.maxWaiting ||
 		(b.state == Open && budget < b.openUntil-now) {
 		return nil, Ticket{}, ErrCircuitOpen
 	}
 	w := &waiter{ready: make(chan struct{}), expires: addSat(now, budget)}
-	b.waiters.push(w)
+	b.waiters.Push(w)
 	return w, Ticket{}, nil
 }
 

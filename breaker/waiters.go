@@ -3,53 +3,28 @@ package breaker
 import (
 	"math/bits"
 	"time"
+
+	"github.com/rebound-go/rebound/internal/fifo"
 )
 
 // waiters is the queue of calls parked in Wait, first come first served,
 // and the ramp that releases them after a close. Its fields are guarded by
 // Breaker.mu.
 type waiters struct {
-	head, tail *waiter
-	n          int
+	fifo.Queue[*waiter]
 
 	rampStart time.Duration // since epoch, when the breaker closed
 	rampN     int           // calls waiting then; 0: no ramp
 	rampStop  func() bool   // stops the ramp's timer; nil: none pending
 }
 
-func (q *waiters) push(w *waiter) {
-	w.prev, w.next = q.tail, nil
-	if q.tail == nil {
-		q.head = w
-	} else {
-		q.tail.next = w
-	}
-	q.tail = w
-	q.n++
-}
-
-func (q *waiters) remove(w *waiter) {
-	if w.prev == nil {
-		q.head = w.next
-	} else {
-		w.prev.next = w.next
-	}
-	if w.next == nil {
-		q.tail = w.prev
-	} else {
-		w.next.prev = w.prev
-	}
-	w.prev, w.next = nil, nil
-	q.n--
-}
-
 // decide removes w from the queue and lets it through with t, or, if ok
 // is false, refuses it. b.mu is held.
 func (b *Breaker) decide(w *waiter, t Ticket, ok bool) {
-	b.waiters.remove(w)
+	b.waiters.Remove(w)
 	w.decided, w.ok, w.t = true, ok, t
 	close(w.ready)
-	if b.waiters.n == 0 {
+	if b.waiters.Len() == 0 {
 		b.stopRamp()
 	}
 }
@@ -60,12 +35,12 @@ func (b *Breaker) unpark(w *waiter) { b.decide(w, Ticket{}, false) }
 // grantProbes hands half-open's free probe slots to the first waiting
 // calls. b.mu is held.
 func (b *Breaker) grantProbes() {
-	if b.waiters.n == 0 {
+	if b.waiters.Len() == 0 {
 		return
 	}
 	now := b.now()
-	for b.waiters.n > 0 && b.probeSlotFree() {
-		b.decide(b.waiters.head, b.ticket(now), true)
+	for b.waiters.Len() > 0 && b.probeSlotFree() {
+		b.decide(b.waiters.Front(), b.ticket(now), true)
 	}
 }
 
@@ -73,8 +48,8 @@ func (b *Breaker) grantProbes() {
 // ends before the open period that began at now. b.mu is held.
 func (b *Breaker) waitersOpened(now time.Duration) {
 	b.stopRamp()
-	for w := b.waiters.head; w != nil; {
-		next := w.next
+	for w := b.waiters.Front(); w != nil; {
+		next := fifo.Next(w)
 		if w.expires < b.openUntil {
 			b.unpark(w)
 		}
@@ -85,10 +60,10 @@ func (b *Breaker) waitersOpened(now time.Duration) {
 // waitersClosed starts the ramp that releases the waiting calls after a
 // close. b.mu is held.
 func (b *Breaker) waitersClosed() {
-	if b.waiters.n == 0 {
+	if b.waiters.Len() == 0 {
 		return
 	}
-	b.waiters.rampStart, b.waiters.rampN = b.elapsed(), b.waiters.n
+	b.waiters.rampStart, b.waiters.rampN = b.elapsed(), b.waiters.Len()
 	b.rampStep()
 }
 
@@ -100,14 +75,14 @@ func (b *Breaker) waitersClosed() {
 func (b *Breaker) rampStep() {
 	q := &b.waiters
 	now, start := b.elapsed(), b.now()
-	for q.n > 0 {
-		at := q.rampStart + scale(b.cfg.rampUp, q.rampN-q.n, q.rampN)
+	for q.Len() > 0 {
+		at := q.rampStart + scale(b.cfg.rampUp, q.rampN-q.Len(), q.rampN)
 		if at > now {
 			gen := b.gen
 			q.rampStop = b.cfg.clock.AfterFunc(at-now, func() { b.rampTimer(gen) })
 			return
 		}
-		b.decide(q.head, b.ticket(start), true)
+		b.decide(q.Front(), b.ticket(start), true)
 	}
 }
 

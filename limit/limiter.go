@@ -209,7 +209,7 @@ func (l *Limiter) fits(p Priority) bool {
 // and no call of its priority or higher is waiting. l.mu is held.
 func (l *Limiter) admits(p Priority) bool {
 	for q := p; q <= PriorityCritical; q++ {
-		if !l.queues[q+1].empty() {
+		if l.queues[q+1].Len() > 0 {
 			return false
 		}
 	}
@@ -228,14 +228,14 @@ func (l *Limiter) admit(now time.Duration) Ticket {
 func (l *Limiter) dispatch() {
 	for p := PriorityCritical; p >= PriorityLow; p-- {
 		q := &l.queues[p+1]
-		for !q.empty() && l.fits(p) {
-			w := q.head
+		for q.Len() > 0 && l.fits(p) {
+			w := q.Front()
 			l.dequeue(w)
 			w.ticket = l.admit(l.now())
 			w.state = stateGranted
 			w.ready <- struct{}{}
 		}
-		if !q.empty() {
+		if q.Len() > 0 {
 			return // lower priorities fit even less
 		}
 	}

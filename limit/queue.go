@@ -3,6 +3,8 @@ package limit
 import (
 	"sync"
 	"time"
+
+	"github.com/rebound-go/rebound/internal/fifo"
 )
 
 // waitState is where a waiting call stands; it changes under the
@@ -19,44 +21,18 @@ const (
 // their channel and timer, so that a wait allocates nothing once the pool
 // is warm.
 type waiter struct {
-	prev, next *waiter
-	prio       Priority
-	state      waitState
-	ticket     Ticket
-	ready      chan struct{} // receives one value when state leaves stateWaiting
-	timer      *time.Timer   // MaxWait, stopped while pooled
+	links  fifo.Links[*waiter]
+	prio   Priority
+	state  waitState
+	ticket Ticket
+	ready  chan struct{} // receives one value when state leaves stateWaiting
+	timer  *time.Timer   // MaxWait, stopped while pooled
 }
 
-// queue is a FIFO list of the waiters of one priority.
-type queue struct {
-	head, tail *waiter
-}
+func (w *waiter) FIFOLinks() *fifo.Links[*waiter] { return &w.links }
 
-func (q *queue) empty() bool { return q.head == nil }
-
-func (q *queue) push(w *waiter) {
-	w.prev, w.next = q.tail, nil
-	if q.tail == nil {
-		q.head = w
-	} else {
-		q.tail.next = w
-	}
-	q.tail = w
-}
-
-func (q *queue) remove(w *waiter) {
-	if w.prev == nil {
-		q.head = w.next
-	} else {
-		w.prev.next = w.next
-	}
-	if w.next == nil {
-		q.tail = w.prev
-	} else {
-		w.next.prev = w.prev
-	}
-	w.prev, w.next = nil, nil
-}
+// queue is a FIFO of the waiters of one priority.
+type queue = fifo.Queue[*waiter]
 
 // waiterPool hands out waiters whose timer is stopped and whose channel
 // is empty.

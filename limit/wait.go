@@ -95,7 +95,7 @@ func (l *Limiter) makeRoom(p Priority) bool {
 		return true
 	}
 	for q := PriorityLow; q < p; q++ {
-		if w := l.queues[q+1].tail; w != nil {
+		if w := l.queues[q+1].Back(); w != nil {
 			l.dequeue(w)
 			w.state = stateRefused
 			w.ready <- struct{}{}
@@ -106,12 +106,12 @@ func (l *Limiter) makeRoom(p Priority) bool {
 }
 
 func (l *Limiter) enqueue(w *waiter) {
-	l.queues[w.prio+1].push(w)
+	l.queues[w.prio+1].Push(w)
 	l.waits[w.prio+1]++
 }
 
 func (l *Limiter) dequeue(w *waiter) {
-	l.queues[w.prio+1].remove(w)
+	l.queues[w.prio+1].Remove(w)
 	l.waits[w.prio+1]--
 }
 

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"net/url"
 	"strings"
+
+	"github.com/rebound-go/rebound/internal/redact"
 )
 
 // parseTarget reads the URL argument as curl does: one without a scheme
@@ -42,31 +44,7 @@ func hasScheme(raw string) bool {
 
 // redactURL renders u for the terminal: its password and its query
 // values hidden, as rebound's SlogEvents renders it.
-func redactURL(u *url.URL) string {
-	if u.RawQuery == "" {
-		return u.Redacted()
-	}
-	r := *u
-	r.RawQuery = redactQuery(u.RawQuery)
-	return r.Redacted()
-}
-
-// redactQuery keeps the names of a query's parameters and replaces their
-// values by "xxxxx".
-func redactQuery(q string) string {
-	var b strings.Builder
-	for i, kv := range strings.Split(q, "&") {
-		if i > 0 {
-			b.WriteByte('&')
-		}
-		name, _, hasValue := strings.Cut(kv, "=")
-		b.WriteString(name)
-		if hasValue {
-			b.WriteString("=xxxxx")
-		}
-	}
-	return b.String()
-}
+func redactURL(u *url.URL) string { return redact.URL(u, false) }
 
 // redactTyped renders a URL argument as typed, even one that does not
 // parse ("ht!tp://x"), with what follows the user name in its userinfo
@@ -90,7 +68,7 @@ func redactTyped(raw string) string {
 	}
 	if q := strings.Index(rest, "?"); q >= 0 {
 		query, frag, hasFrag := strings.Cut(rest[q+1:], "#")
-		rest = rest[:q+1] + redactQuery(query)
+		rest = rest[:q+1] + redact.Query(query)
 		if hasFrag {
 			rest += "#" + frag
 		}
